@@ -1,0 +1,228 @@
+"""REST API for sign-in, staff, companies and contacts (SPEC §8). Views stay thin:
+validate input, call one service or selector, serialize the answer."""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.access import (
+    access_company,
+    access_company_for_contact_management,
+    access_contact,
+    require_admin,
+    visible_companies,
+)
+from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
+from accounts.selectors import companies_with_counts, contacts_of
+from support_portal.api import Pagination
+
+
+class SignInThrottle(AnonRateThrottle):
+    """Per-address ceiling on the token endpoint, on top of django-axes' per-account lock."""
+
+    scope = "sign_in"
+
+
+# --- Token ---------------------------------------------------------------------------------
+class TokenInput(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SignInThrottle]
+
+    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["email"],
+            password=data.validated_data["password"],
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            # AxesMiddleware swaps in the 429 lockout answer on the way out.
+            return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
+        if user is None:
+            return Response(
+                {"detail": _("Unable to sign in with this e-mail address and password.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        # Same audit trail and ``last_login`` update as a sign-in on the login page.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return Response({"token": services.token_for(user).key})
+
+
+# --- Staff ---------------------------------------------------------------------------------
+class UserOutput(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "role", "is_active"]
+
+
+class StaffInput(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=150)
+    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    role = serializers.ChoiceField(choices=sorted(STAFF_ROLES))
+
+
+class StaffCreateApi(APIView):
+    @extend_schema(request=StaffInput, responses={201: UserOutput})
+    def post(self, request: Request) -> Response:
+        require_admin(request.user)
+        data = StaffInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.staff_create(**data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+# --- Companies -----------------------------------------------------------------------------
+class CompanyOutput(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    contact_limit = serializers.IntegerField(source="plan.contact_limit", read_only=True)
+    active_contacts = serializers.IntegerField(read_only=True)
+    license_valid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Company
+        fields = ["id", "name", "license", "plan", "tam", "timezone", "license_valid_from",
+                  "license_valid_until", "license_valid", "contact_limit", "active_contacts"]
+
+    def get_license_valid(self, company: Company) -> bool:
+        return company.license_is_valid()
+
+
+class CompanyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    license = serializers.ChoiceField(choices=LicenseType.choices)
+    plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.objects.all())
+    tam = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.TAM, is_active=True), allow_null=True,
+        required=False,
+    )
+    timezone = serializers.CharField(max_length=64, required=False)
+    license_valid_from = serializers.DateField(allow_null=True, required=False)
+    license_valid_until = serializers.DateField()
+
+
+def _company_out(company: Company) -> Any:
+    # Re-read through the selector so the answer carries the same annotated counts as a GET.
+    return CompanyOutput(companies_with_counts().get(pk=company.pk)).data
+
+
+class CompanyListApi(APIView):
+    @extend_schema(responses={200: CompanyOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(visible_companies(request.user), request, view=self)
+        return paginator.get_paginated_response(CompanyOutput(page, many=True).data)
+
+    @extend_schema(request=CompanyInput, responses={201: CompanyOutput})
+    def post(self, request: Request) -> Response:
+        require_admin(request.user)
+        data = CompanyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        company = services.company_create(**data.validated_data)
+        return Response(_company_out(company), status=status.HTTP_201_CREATED)
+
+
+class CompanyDetailApi(APIView):
+    @extend_schema(responses={200: CompanyOutput})
+    def get(self, request: Request, company_id: int) -> Response:
+        return Response(CompanyOutput(access_company(request.user, company_id)).data)
+
+    @extend_schema(request=CompanyInput(partial=True), responses={200: CompanyOutput})
+    def patch(self, request: Request, company_id: int) -> Response:
+        company = access_company(request.user, company_id)
+        require_admin(request.user)
+        data = CompanyInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        company = services.company_update(company=company, **data.validated_data)
+        return Response(_company_out(company))
+
+
+# --- Contacts ------------------------------------------------------------------------------
+class ContactOutput(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    last_login = serializers.DateTimeField(source="user.last_login")
+
+    class Meta:
+        model = Contact
+        fields = ["id", "company", "email", "full_name", "phone", "is_active", "created_at",
+                  "deactivated_at", "last_login"]
+
+
+class ContactInput(serializers.Serializer):
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    password = serializers.CharField(trim_whitespace=False, write_only=True)
+
+
+class ContactPatchInput(serializers.Serializer):
+    is_active = serializers.BooleanField(required=False)
+    full_name = serializers.CharField(max_length=150, required=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                _("These fields cannot be changed here: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        if not attrs:
+            raise serializers.ValidationError(_("Nothing to change."))
+        return attrs
+
+
+class ContactListApi(APIView):
+    @extend_schema(responses={200: ContactOutput(many=True)})
+    def get(self, request: Request, company_id: int) -> Response:
+        company = access_company_for_contact_management(request.user, company_id)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(contacts_of(company), request, view=self)
+        return paginator.get_paginated_response(ContactOutput(page, many=True).data)
+
+    @extend_schema(request=ContactInput, responses={201: ContactOutput})
+    def post(self, request: Request, company_id: int) -> Response:
+        company = access_company_for_contact_management(request.user, company_id)
+        data = ContactInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_create(company=company, **data.validated_data)
+        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetailApi(APIView):
+    @extend_schema(responses={200: ContactOutput})
+    def get(self, request: Request, company_id: int, contact_id: int) -> Response:
+        company = access_company_for_contact_management(request.user, company_id)
+        return Response(ContactOutput(access_contact(request.user, company, contact_id)).data)
+
+    @extend_schema(request=ContactPatchInput, responses={200: ContactOutput})
+    def patch(self, request: Request, company_id: int, contact_id: int) -> Response:
+        company = access_company_for_contact_management(request.user, company_id)
+        contact = access_contact(request.user, company, contact_id)
+        data = ContactPatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_update(contact=contact, **data.validated_data)
+        return Response(ContactOutput(contact).data)

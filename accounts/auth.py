@@ -1,0 +1,61 @@
+"""Sign-in plumbing: throttling hooks for django-axes and the sign-in audit log."""
+
+import logging
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts.models import normalize_email
+
+log = logging.getLogger("accounts.signin")
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The e-mail address an attempt was made for, normalised like stored addresses."""
+    source: Any = credentials or getattr(request, "data", None) or request.POST
+    value = source.get("username") or source.get("email") or ""
+    return normalize_email(str(value))
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", ""))
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """Too many failed attempts for this e-mail from this address: 429, JSON for the API."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes, or reset your "
+        "password with your account manager."
+    ) % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "registration/locked_out.html", {"message": message}, status=429)
+
+
+@receiver(user_logged_in)
+def _log_sign_in(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    log.info("sign-in ok user=%s role=%s ip=%s", user.pk, user.role,
+             client_ip(request) if request else "-")
+
+
+@receiver(user_logged_out)
+def _log_sign_out(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    log.info("sign-out user=%s", getattr(user, "pk", None))
+
+
+@receiver(user_login_failed)
+def _log_refusal(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # ``credentials`` is already scrubbed of the password by Django.
+    email = normalize_email(str(credentials.get("username") or credentials.get("email") or ""))
+    log.warning("sign-in refused email=%s ip=%s", email, client_ip(request) if request else "-")

@@ -1,0 +1,213 @@
+"""People, companies, plans and named contacts (SPEC §1–2)."""
+
+import uuid
+import zoneinfo
+from datetime import date
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CONTACT = "contact", _("Contact")
+    ENGINEER = "engineer", _("Support engineer")
+    TAM = "tam", _("Technical Account Manager")
+    EXPERT = "expert", _("Virus-analysis expert")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.ENGINEER, Role.TAM, Role.EXPERT, Role.ADMIN})
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are compared without regard to case across the whole portal."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email=normalize_email(username or ""))
+
+    def create_user(
+        self, email: str, password: str | None = None, **fields: Any
+    ) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: customers' contacts and the vendor's staff, told apart by ``role``."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CONTACT)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Access to the Django admin site; services keep it equal to ``role == admin``.
+    is_staff = models.BooleanField(_("admin site access"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Part of the session hash: changing it ends every session of the user at once.
+    session_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def is_support_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_contact(self) -> bool:
+        return self.role == Role.CONTACT
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this hash on every request: mixing in ``session_stamp`` lets a
+        # deactivation (or any "sign out everywhere") invalidate all sessions in one UPDATE.
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class LicenseType(models.TextChoices):
+    PLUS = "plus", _("Plus")
+    STANDARD = "standard", _("Standard")
+
+
+class Plan(models.Model):
+    """A support plan. Its limits are data an administrator can edit, not constants in code."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    contact_limit = models.PositiveSmallIntegerField(_("named contact limit"))
+    # Lower runs first in the engineers' queue (1 = premium).
+    priority_tier = models.PositiveSmallIntegerField(_("queue priority tier"), default=2)
+    required_license = models.CharField(
+        _("required license"), max_length=16, choices=LicenseType.choices, blank=True,
+        help_text=_("Companies on this plan must hold this license; blank for any."),
+    )
+
+    class Meta:
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
+        ordering = ["priority_tier", "code"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Company(models.Model):
+    """A customer account (tenant)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    license = models.CharField(_("license"), max_length=16, choices=LicenseType.choices)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="companies",
+                             verbose_name=_("plan"))
+    tam = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="tam_accounts", limit_choices_to={"role": Role.TAM},
+        verbose_name=_("Technical Account Manager"),
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC",
+                                validators=[validate_timezone])
+    license_valid_from = models.DateField(_("license valid from"), null=True, blank=True)
+    license_valid_until = models.DateField(_("license valid until"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Rules that need no query beyond the already-loaded plan and TAM."""
+        errors: dict[str, list[str]] = {}
+        if self.plan_id and self.plan.required_license and self.license != self.plan.required_license:
+            errors.setdefault("plan", []).append(
+                _("The %(plan)s plan requires a %(license)s license.")
+                % {"plan": self.plan.name, "license": LicenseType(self.plan.required_license).label}
+            )
+        if self.tam_id and self.tam is not None and self.tam.role != Role.TAM:
+            errors.setdefault("tam", []).append(_("The assigned user is not a TAM."))
+        if (self.license_valid_from and self.license_valid_until
+                and self.license_valid_until < self.license_valid_from):
+            errors.setdefault("license_valid_until", []).append(
+                _("The license cannot end before it starts.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def license_is_valid(self, on: date | None = None) -> bool:
+        today = on or timezone.localdate()
+        started = self.license_valid_from is None or self.license_valid_from <= today
+        return started and today <= self.license_valid_until
+
+
+class Contact(models.Model):
+    """A named support contact: a user of role ``contact`` who belongs to exactly one company.
+
+    Deactivated contacts are kept (their tickets and comments stay attributed) but no longer
+    count against the plan's limit.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="contact", verbose_name=_("user"))
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="contacts",
+                                verbose_name=_("company"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["company_id", "user__full_name"]
+        indexes = [models.Index(fields=["company", "is_active"], name="contact_company_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user.full_name} ({self.company.name})"

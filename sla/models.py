@@ -1,0 +1,1 @@
+"""Response-time SLA policies, calendars and deadline arithmetic (SPEC §4)."""

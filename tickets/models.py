@@ -1,0 +1,1 @@
+"""Tickets, comments, attachments and the timeline (SPEC §3)."""
