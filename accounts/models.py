@@ -166,10 +166,11 @@ class Company(models.Model):
     def clean(self) -> None:
         """Rules that need no query beyond the already-loaded plan and TAM."""
         errors: dict[str, list[str]] = {}
-        if self.plan_id and self.plan.required_license and self.license != self.plan.required_license:
+        required = self.plan.required_license if self.plan_id else ""
+        if required and self.license != required:
             errors.setdefault("plan", []).append(
                 _("The %(plan)s plan requires a %(license)s license.")
-                % {"plan": self.plan.name, "license": LicenseType(self.plan.required_license).label}
+                % {"plan": self.plan.name, "license": LicenseType(required).label}
             )
         if self.tam_id and self.tam is not None and self.tam.role != Role.TAM:
             errors.setdefault("tam", []).append(_("The assigned user is not a TAM."))

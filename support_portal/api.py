@@ -27,8 +27,9 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
     if isinstance(errors, dict):
         out: list[str] = []
         for key, value in errors.items():
-            label = "" if key in ("non_field_errors", "__all__", "detail") else f"{key}"
-            out.extend(_flatten(value, f"{prefix}.{label}" if prefix and label else label or prefix))
+            label = "" if key in ("non_field_errors", "__all__", "detail") else str(key)
+            path = f"{prefix}.{label}" if prefix and label else label or prefix
+            out.extend(_flatten(value, path))
         return out
     if isinstance(errors, list):
         return [m for item in errors for m in _flatten(item, prefix)]
@@ -39,8 +40,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ConflictError):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail=detail)
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(detail=exc.message_dict)
+        else:
+            exc = exceptions.ValidationError(detail={"non_field_errors": exc.messages})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
