@@ -85,6 +85,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The embedded default: web, worker and beat share one file. IMMEDIATE transactions take
     # the write lock up front, so concurrent writers queue instead of failing half-way.
     DATABASES["default"]["OPTIONS"] = {
