@@ -23,7 +23,7 @@ run: export DEBUG ?= true
 run: install messages
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/honcho -f Procfile.dev start --port $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 # The test suite, on real PostgreSQL and Redis (defaults in pyproject.toml; override with
 # DATABASE_URL / REDIS_URL).
