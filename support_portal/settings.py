@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "support_portal.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"sign_in": env.str("SIGN_IN_RATE", default="30/min")},
+    # Trust X-Forwarded-For only as far as our own proxies: a client cannot pick its address.
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

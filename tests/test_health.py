@@ -20,7 +20,10 @@ def test_it_is_ready_with_database_and_broker(client):
 
 
 def test_it_is_not_ready_when_the_broker_is_down(client, monkeypatch):
-    monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    dead = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    # Celery prefers the CELERY_BROKER_URL environment variable over its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    monkeypatch.setattr(current_app.conf, "broker_url", dead)
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
