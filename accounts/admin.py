@@ -44,8 +44,8 @@ class PlanAdmin(admin.ModelAdmin):
 
 class ContactInline(admin.TabularInline):
     model = Contact
-    fields = ["user", "phone", "is_active", "created_at", "deactivated_at"]
-    readonly_fields = fields
+    fields = ("user", "phone", "is_active", "created_at", "deactivated_at")
+    readonly_fields = ("user", "phone", "is_active", "created_at", "deactivated_at")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -24,7 +24,7 @@ from accounts.access import (
 )
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
-from support_portal.api import Pagination
+from support_portal.api import Pagination, request_user
 
 
 class SignInThrottle(AnonRateThrottle):
@@ -87,7 +87,7 @@ class StaffInput(serializers.Serializer):
 class StaffCreateApi(APIView):
     @extend_schema(request=StaffInput, responses={201: UserOutput})
     def post(self, request: Request) -> Response:
-        require_admin(request.user)
+        require_admin(request_user(request))
         data = StaffInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.staff_create(**data.validated_data)
@@ -96,7 +96,9 @@ class StaffCreateApi(APIView):
 
 # --- Companies -----------------------------------------------------------------------------
 class CompanyOutput(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     contact_limit = serializers.IntegerField(source="plan.contact_limit", read_only=True)
     active_contacts = serializers.IntegerField(read_only=True)
     license_valid = serializers.SerializerMethodField()
@@ -113,7 +115,9 @@ class CompanyOutput(serializers.ModelSerializer):
 class CompanyInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     license = serializers.ChoiceField(choices=LicenseType.choices)
-    plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.objects.all())
+    plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.all()
+    )
     tam = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.TAM, is_active=True), allow_null=True,
         required=False,
@@ -132,12 +136,12 @@ class CompanyListApi(APIView):
     @extend_schema(responses={200: CompanyOutput(many=True)})
     def get(self, request: Request) -> Response:
         paginator = Pagination()
-        page = paginator.paginate_queryset(visible_companies(request.user), request, view=self)
+        page = paginator.paginate_queryset(visible_companies(request_user(request)), request, view=self)
         return paginator.get_paginated_response(CompanyOutput(page, many=True).data)
 
     @extend_schema(request=CompanyInput, responses={201: CompanyOutput})
     def post(self, request: Request) -> Response:
-        require_admin(request.user)
+        require_admin(request_user(request))
         data = CompanyInput(data=request.data)
         data.is_valid(raise_exception=True)
         company = services.company_create(**data.validated_data)
@@ -147,12 +151,12 @@ class CompanyListApi(APIView):
 class CompanyDetailApi(APIView):
     @extend_schema(responses={200: CompanyOutput})
     def get(self, request: Request, company_id: int) -> Response:
-        return Response(CompanyOutput(access_company(request.user, company_id)).data)
+        return Response(CompanyOutput(access_company(request_user(request), company_id)).data)
 
     @extend_schema(request=CompanyInput(partial=True), responses={200: CompanyOutput})
     def patch(self, request: Request, company_id: int) -> Response:
-        company = access_company(request.user, company_id)
-        require_admin(request.user)
+        company = access_company(request_user(request), company_id)
+        require_admin(request_user(request))
         data = CompanyInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         company = services.company_update(company=company, **data.validated_data)
@@ -198,14 +202,14 @@ class ContactPatchInput(serializers.Serializer):
 class ContactListApi(APIView):
     @extend_schema(responses={200: ContactOutput(many=True)})
     def get(self, request: Request, company_id: int) -> Response:
-        company = access_company_for_contact_management(request.user, company_id)
+        company = access_company_for_contact_management(request_user(request), company_id)
         paginator = Pagination()
         page = paginator.paginate_queryset(contacts_of(company), request, view=self)
         return paginator.get_paginated_response(ContactOutput(page, many=True).data)
 
     @extend_schema(request=ContactInput, responses={201: ContactOutput})
     def post(self, request: Request, company_id: int) -> Response:
-        company = access_company_for_contact_management(request.user, company_id)
+        company = access_company_for_contact_management(request_user(request), company_id)
         data = ContactInput(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_create(company=company, **data.validated_data)
@@ -215,13 +219,13 @@ class ContactListApi(APIView):
 class ContactDetailApi(APIView):
     @extend_schema(responses={200: ContactOutput})
     def get(self, request: Request, company_id: int, contact_id: int) -> Response:
-        company = access_company_for_contact_management(request.user, company_id)
-        return Response(ContactOutput(access_contact(request.user, company, contact_id)).data)
+        company = access_company_for_contact_management(request_user(request), company_id)
+        return Response(ContactOutput(access_contact(request_user(request), company, contact_id)).data)
 
     @extend_schema(request=ContactPatchInput, responses={200: ContactOutput})
     def patch(self, request: Request, company_id: int, contact_id: int) -> Response:
-        company = access_company_for_contact_management(request.user, company_id)
-        contact = access_contact(request.user, company, contact_id)
+        company = access_company_for_contact_management(request_user(request), company_id)
+        contact = access_contact(request_user(request), company, contact_id)
         data = ContactPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_update(contact=contact, **data.validated_data)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -169,15 +170,15 @@ class Company(models.Model):
         required = self.plan.required_license if self.plan_id else ""
         if required and self.license != required:
             errors.setdefault("plan", []).append(
-                _("The %(plan)s plan requires a %(license)s license.")
+                gettext("The %(plan)s plan requires a %(license)s license.")
                 % {"plan": self.plan.name, "license": LicenseType(required).label}
             )
         if self.tam_id and self.tam is not None and self.tam.role != Role.TAM:
-            errors.setdefault("tam", []).append(_("The assigned user is not a TAM."))
+            errors.setdefault("tam", []).append(gettext("The assigned user is not a TAM."))
         if (self.license_valid_from and self.license_valid_until
                 and self.license_valid_until < self.license_valid_from):
             errors.setdefault("license_valid_until", []).append(
-                _("The license cannot end before it starts.")
+                gettext("The license cannot end before it starts.")
             )
         if errors:
             raise ValidationError(errors)
