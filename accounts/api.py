@@ -136,7 +136,8 @@ class CompanyListApi(APIView):
     @extend_schema(responses={200: CompanyOutput(many=True)})
     def get(self, request: Request) -> Response:
         paginator = Pagination()
-        page = paginator.paginate_queryset(visible_companies(request_user(request)), request, view=self)
+        companies = visible_companies(request_user(request))
+        page = paginator.paginate_queryset(companies, request, view=self)
         return paginator.get_paginated_response(CompanyOutput(page, many=True).data)
 
     @extend_schema(request=CompanyInput, responses={201: CompanyOutput})
@@ -220,7 +221,8 @@ class ContactDetailApi(APIView):
     @extend_schema(responses={200: ContactOutput})
     def get(self, request: Request, company_id: int, contact_id: int) -> Response:
         company = access_company_for_contact_management(request_user(request), company_id)
-        return Response(ContactOutput(access_contact(request_user(request), company, contact_id)).data)
+        contact = access_contact(request_user(request), company, contact_id)
+        return Response(ContactOutput(contact).data)
 
     @extend_schema(request=ContactPatchInput, responses={200: ContactOutput})
     def patch(self, request: Request, company_id: int, contact_id: int) -> Response:
