@@ -135,7 +135,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The SLA job works from the database, so a missed run only delays a flag, never loses it.
+SLA_SCAN_SECONDS = env.float("SLA_SCAN_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
+                 "options": {"expires": SLA_SCAN_SECONDS}},
+    "deliver-outbox": {"task": "tickets.tasks.deliver_outbox", "schedule": 60.0,
+                       "options": {"expires": 60.0}},
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
@@ -246,6 +252,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Product ----------------------------------------------------------------------------
 PRIORITY_PHONE_LINE = env.str("PRIORITY_PHONE_LINE", default="+1 800 555 0199")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health
+from tickets.urls import api_urlpatterns as tickets_api
 
 api_v1 = [
     *accounts_api,
+    *tickets_api,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

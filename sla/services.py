@@ -1,0 +1,118 @@
+"""SLA computations and the breach/warning jobs (SPEC §4)."""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sla import deadlines
+from sla.models import SlaPolicy
+from tickets.models import (
+    AWAITING_BREACH,
+    AWAITING_WARNING,
+    EventKind,
+    Ticket,
+    TicketEvent,
+)
+from tickets.notifications import notify, sla_recipients
+
+log = logging.getLogger(__name__)
+
+
+def policy_for(plan_id: int, severity: int) -> SlaPolicy:
+    policy = (
+        SlaPolicy.objects.select_related("calendar")
+        .prefetch_related("calendar__holidays")
+        .filter(plan_id=plan_id, severity=severity)
+        .first()
+    )
+    if policy is None:
+        raise ValidationError(
+            _("No response-time target is configured for this plan and severity %(severity)d.")
+            % {"severity": severity}
+        )
+    return policy
+
+
+def response_deadlines(policy: SlaPolicy, start: datetime) -> tuple[datetime, datetime]:
+    """(due, warn): when the first response is due and when the warning is raised."""
+    calendar = policy.calendar.as_calendar(list(policy.calendar.holidays.all()))
+    due = deadlines.deadline(start, policy.target, calendar)
+    warn = deadlines.deadline(start, policy.warning_after, calendar)
+    return due, warn
+
+
+def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
+    """Flag one ticket, record the SLA event and queue its notifications — all in one
+    transaction, so a crash leaves either everything or nothing.
+
+    The conditional UPDATE decides who acts: of any number of concurrent runs, exactly one
+    sees ``rowcount == 1``; the rest change nothing and send nothing.
+    """
+    with transaction.atomic():
+        if breach:
+            claimed = Ticket.objects.filter(AWAITING_BREACH, pk=pk, response_due_at__lte=now) \
+                .update(response_breached_at=now)
+        else:
+            claimed = Ticket.objects.filter(
+                AWAITING_WARNING, pk=pk, response_warn_at__lte=now, response_due_at__gt=now
+            ).update(response_warned_at=now)
+        if claimed != 1:
+            return False
+        ticket = Ticket.objects.select_related("company__tam", "assignee").get(pk=pk)
+        kind = EventKind.SLA_BREACH if breach else EventKind.SLA_WARNING
+        event = TicketEvent.objects.create(
+            ticket=ticket, kind=kind, created_at=now,
+            new_value=ticket.response_due_at.isoformat(),
+        )
+        if breach:
+            message = _("%(number)s breached its first-response deadline (severity %(sev)d, "
+                        "%(company)s).")
+        else:
+            message = _("%(number)s is at risk of missing its first-response deadline "
+                        "(severity %(sev)d, %(company)s).")
+        message = message % {"number": ticket.number, "sev": ticket.severity,
+                             "company": ticket.company.name}
+        notify(
+            sla_recipients(ticket), ticket=ticket, event=event, message=message,
+            email_subject=f"[{ticket.number}] {message}",
+            email_body=_("%(message)s\n\nSubject: %(subject)s\nDue: %(due)s\n") % {
+                "message": message, "subject": ticket.subject,
+                "due": ticket.response_due_at.isoformat(),
+            },
+        )
+    return True
+
+
+def _flag(now: datetime, *, breach: bool, batch: int) -> int:
+    if breach:
+        due = Ticket.objects.filter(AWAITING_BREACH, response_due_at__lte=now) \
+            .order_by("response_due_at")
+    else:
+        due = Ticket.objects.filter(AWAITING_WARNING, response_warn_at__lte=now,
+                                    response_due_at__gt=now).order_by("response_warn_at")
+    flagged = 0
+    for pk in due.values_list("pk", flat=True)[:batch]:
+        flagged += _claim_and_report(pk, now, breach=breach)
+    return flagged
+
+
+def flag_breaches(now: datetime | None = None, batch: int = 1000) -> int:
+    """Flag every unanswered ticket whose deadline has passed. Safe to run concurrently."""
+    return _flag(now or timezone.now(), breach=True, batch=batch)
+
+
+def flag_warnings(now: datetime | None = None, batch: int = 1000) -> int:
+    """Raise the warning for unanswered tickets past the warning point but not yet due."""
+    return _flag(now or timezone.now(), breach=False, batch=batch)
+
+
+def scan(now: datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    result = {"warnings": flag_warnings(now), "breaches": flag_breaches(now)}
+    if any(result.values()):
+        log.info("SLA scan at %s: %s", now.isoformat(), result)
+    return result

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from sla import services
+
+
+@shared_task(ignore_result=True)
+def scan_sla() -> dict[str, int]:
+    """Beat runs this every SLA_SCAN_SECONDS: flag warnings and breaches exactly once."""
+    return services.scan()

@@ -1,0 +1,26 @@
+"""Enqueueing Celery work from the request path without ever failing the request.
+
+Work is recorded in PostgreSQL first (outbox rows, SLA columns) and the periodic jobs find it
+there, so a broker outage only delays it. The after-commit nudge below is an optimisation.
+"""
+
+import logging
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def _try_enqueue(task: Task, args: tuple[Any, ...]) -> None:
+    try:
+        # No publish retries: a dead broker fails fast instead of holding the request.
+        task.apply_async(args=args, retry=False)
+    except Exception as exc:  # the broker is down or unreachable
+        log.warning("could not enqueue %s (%s); the periodic job will pick the work up",
+                    task.name, exc)
+
+
+def enqueue_on_commit(task: Task, *args: Any) -> None:
+    transaction.on_commit(lambda: _try_enqueue(task, args))

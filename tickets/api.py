@@ -1,0 +1,227 @@
+"""REST API for tickets, comments and attachments (SPEC §8). Thin: validate, call a service or
+selector, serialize."""
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Company, Role, User
+from support_portal.api import Pagination, request_user
+from tickets import services
+from tickets.access import (
+    access_attachment,
+    access_ticket,
+    require_staff,
+    visible_attachments,
+    visible_comments,
+    visible_tickets,
+)
+from tickets.downloads import download_response
+from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
+
+
+class TicketOutput(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    sla_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "company", "requester", "subject", "description", "severity",
+                  "kind", "channel", "status", "assignee", "product", "product_version",
+                  "created_at", "updated_at", "response_due_at", "first_response_at",
+                  "response_warned_at", "response_breached_at", "sla_state", "resolved_at",
+                  "closed_at"]
+
+    def get_sla_state(self, ticket: Ticket) -> str:
+        return ticket.sla_state(self.context.get("now"))
+
+
+class TicketCreateInput(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    severity = serializers.IntegerField(min_value=1, max_value=4)
+    kind = serializers.ChoiceField(choices=[Kind.INCIDENT, Kind.SERVICE_REQUEST],
+                                   default=Kind.INCIDENT)
+    product = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    product_version = serializers.CharField(max_length=60, required=False, allow_blank=True,
+                                            default="")
+    # Staff only: filing on behalf of a contact.
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.CONTACT), required=False
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    received_at = serializers.DateTimeField(required=False)
+
+    STAFF_ONLY = ("company", "requester", "channel", "received_at")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user: User = self.context["user"]
+        if user.is_support_staff:
+            if "requester" not in attrs:
+                raise serializers.ValidationError(
+                    {"requester": _("Staff filing a ticket must name the requesting contact.")}
+                )
+        else:
+            given = [f for f in self.STAFF_ONLY if f in self.initial_data]
+            if given:
+                raise serializers.ValidationError(
+                    _("Only support staff may set: %(fields)s.") % {"fields": ", ".join(given)}
+                )
+        return attrs
+
+
+class TicketPatchInput(serializers.Serializer):
+    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.exclude(role=Role.CONTACT).filter(is_active=True),
+        allow_null=True, required=False,
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                _("These fields cannot be changed here: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        if not attrs:
+            raise serializers.ValidationError(_("Nothing to change."))
+        return attrs
+
+
+class TicketListApi(APIView):
+    @extend_schema(responses={200: TicketOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        tickets = visible_tickets(request_user(request)).order_by("-created_at", "-pk")
+        state = request.query_params.get("status")
+        if state:
+            if state not in Status.values:
+                return Response({"detail": _("Unknown status filter.")}, status=400)
+            tickets = tickets.filter(status=state)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(tickets, request, view=self)
+        data = TicketOutput(page, many=True, context={"now": timezone.now()}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})
+    def post(self, request: Request) -> Response:
+        user = request_user(request)
+        data = TicketCreateInput(data=request.data, context={"user": user})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if user.is_support_staff:
+            requester = fields.pop("requester")
+            fields.setdefault("channel", Channel.PHONE)
+            ticket = services.ticket_create(requester=requester, created_by=user, **fields)
+        else:
+            ticket = services.ticket_create(requester=user, channel=Channel.API, **fields)
+        return Response(TicketOutput(ticket).data, status=status.HTTP_201_CREATED)
+
+
+class TicketDetailApi(APIView):
+    @extend_schema(responses={200: TicketOutput})
+    def get(self, request: Request, ticket_id: int) -> Response:
+        return Response(TicketOutput(access_ticket(request_user(request), ticket_id)).data)
+
+    @extend_schema(request=TicketPatchInput, responses={200: TicketOutput})
+    def patch(self, request: Request, ticket_id: int) -> Response:
+        user = request_user(request)
+        ticket = access_ticket(user, ticket_id)
+        require_staff(user)
+        data = TicketPatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.ticket_change(ticket=ticket, actor=user, **data.validated_data)
+        return Response(TicketOutput(ticket).data)
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "sha256", "created_at", "download_url"]
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        return f"/api/v1/attachments/{attachment.pk}/download/"
+
+
+class CommentOutput(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.full_name", read_only=True)
+    attachments = AttachmentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "ticket", "author", "author_name", "body", "internal", "created_at",
+                  "attachments"]
+
+
+class CommentInput(serializers.Serializer):
+    body = serializers.CharField()
+    internal = serializers.BooleanField(default=False)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class CommentListApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: CommentOutput(many=True)})
+    def get(self, request: Request, ticket_id: int) -> Response:
+        user = request_user(request)
+        ticket = access_ticket(user, ticket_id)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(visible_comments(user, ticket), request, view=self)
+        return paginator.get_paginated_response(CommentOutput(page, many=True).data)
+
+    @extend_schema(request=CommentInput, responses={201: CommentOutput})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        user = request_user(request)
+        ticket = access_ticket(user, ticket_id)
+        data = CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_add(ticket=ticket, author=user, **data.validated_data)
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class AttachmentListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: AttachmentOutput(many=True)})
+    def get(self, request: Request, ticket_id: int) -> Response:
+        user = request_user(request)
+        ticket = access_ticket(user, ticket_id)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(visible_attachments(user, ticket), request, view=self)
+        return paginator.get_paginated_response(AttachmentOutput(page, many=True).data)
+
+    @extend_schema(request={"multipart/form-data": AttachmentInput},
+                   responses={201: AttachmentOutput})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        user = request_user(request)
+        ticket = access_ticket(user, ticket_id)
+        data = AttachmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.attachment_add(ticket=ticket, uploaded_by=user,
+                                             upload=data.validated_data["file"])
+        return Response(AttachmentOutput(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, attachment_id: int) -> HttpResponse:
+        return download_response(access_attachment(request_user(request), attachment_id))
+

@@ -1,0 +1,256 @@
+"""Writes for tickets: filing, changes, comments and attachments (SPEC §3–4).
+
+Every service takes keyword arguments, runs in one transaction, records each change in the
+ticket's timeline, and queues its notifications in the same transaction.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Company, Contact, User
+from sla.services import policy_for, response_deadlines
+from support_portal.errors import ConflictError
+from tickets.models import (
+    Attachment,
+    Channel,
+    Comment,
+    EventKind,
+    Kind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from tickets.notifications import email
+
+UNSET: Any = object()
+#: How far back staff may date a phone call they log (the call time starts the SLA clock).
+MAX_CALL_AGE = timedelta(days=1)
+
+
+def _event(ticket: Ticket, kind: str, actor: User | None, old: object = "", new: object = "",
+           *, internal: bool = False, at: datetime | None = None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, old_value=str(old)[:255], new_value=str(new)[:255],
+        internal=internal, created_at=at or timezone.now(),
+    )
+
+
+def _active_contact(user: User) -> Contact:
+    contact = getattr(user, "contact", None)
+    if contact is None or not contact.is_active or not user.is_active:
+        raise ValidationError({"requester": [_("The requester must be an active contact.")]})
+    return contact
+
+
+def ticket_create(
+    *, requester: User, subject: str, description: str, severity: int,
+    kind: str = Kind.INCIDENT, product: str = "", product_version: str = "",
+    channel: str = Channel.PORTAL, created_by: User | None = None,
+    company: Company | None = None, received_at: datetime | None = None,
+) -> Ticket:
+    """File a ticket for ``requester``'s company. ``created_by`` is staff filing on a contact's
+    behalf (e.g. a phone call, whose ``received_at`` starts the SLA clock)."""
+    contact = _active_contact(requester)
+    if company is not None and company.pk != contact.company_id:
+        raise ValidationError({"requester": [_("The requester is not a contact of this company.")]})
+    company = Company.objects.select_related("plan").get(pk=contact.company_id)
+    if not company.license_is_valid():
+        raise PermissionDenied(
+            _("The license of %(company)s is not valid (it ended on %(date)s), so new requests "
+              "cannot be filed. You can still read your history; please contact your account "
+              "manager to renew.") % {"company": company.name, "date": company.license_valid_until}
+        )
+    if severity not in (1, 2, 3, 4):
+        raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
+    subject, description = subject.strip(), description.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = [_("A subject is required.")]
+    if not description:
+        errors["description"] = [_("A description is required.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    start = received_at or now
+    if received_at is not None and not (now - MAX_CALL_AGE <= received_at <= now):
+        raise ValidationError({"received_at": [_("The call time must be within the last day.")]})
+
+    policy = policy_for(company.plan_id, severity)
+    due, warn = response_deadlines(policy, start)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            company=company, requester=requester, subject=subject, description=description,
+            severity=severity, kind=kind, channel=channel, product=product.strip(),
+            product_version=product_version.strip(), priority_tier=company.plan.priority_tier,
+            created_at=start, response_due_at=due, response_warn_at=warn,
+        )
+        event = _event(ticket, EventKind.CREATED, created_by or requester, new=channel, at=start)
+        email(
+            [requester.email], ticket=ticket, event=event,
+            subject=f"[{ticket.number}] {_('We received your request')}: {ticket.subject}",
+            body=_("We received your request %(number)s (severity %(severity)d).\n"
+                   "An engineer will respond by %(due)s.\n\n%(description)s\n") % {
+                "number": ticket.number, "severity": severity,
+                "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"),
+                "description": description,
+            },
+        )
+    return ticket
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("company").get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_change(
+    *, ticket: Ticket, actor: User, severity: int | None = None, status: str | None = None,
+    assignee: Any = UNSET,
+) -> Ticket:
+    """Staff corrections: severity (recomputing an unanswered deadline), status, assignee."""
+    ticket = _lock(ticket)
+    now = timezone.now()
+    if severity is not None and severity != ticket.severity:
+        if severity not in (1, 2, 3, 4):
+            raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
+        _event(ticket, EventKind.SEVERITY, actor, ticket.severity, severity, at=now)
+        ticket.severity = severity
+        if ticket.first_response_at is None:
+            # SPEC §4: recomputed from the original creation time with the new target.
+            due, warn = response_deadlines(policy_for(ticket.company.plan_id, severity),
+                                           ticket.created_at)
+            _event(ticket, EventKind.DEADLINE, actor, ticket.response_due_at.isoformat(),
+                   due.isoformat(), at=now)
+            ticket.response_due_at, ticket.response_warn_at = due, warn
+    if status is not None and status != ticket.status:
+        if status not in Status.values:
+            raise ValidationError({"status": [_("Unknown status “%(s)s”.") % {"s": status}]})
+        if not ticket.can_move_to(status):
+            raise ConflictError(
+                _("A ticket cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": Status(ticket.status).label, "new": Status(status).label}
+            )
+        _event(ticket, EventKind.STATUS, actor, ticket.status, status, at=now)
+        ticket.status = status
+        if status == Status.RESOLVED:
+            ticket.resolved_at = now
+        elif status == Status.CLOSED:
+            ticket.closed_at = now
+    if assignee is not UNSET and assignee != ticket.assignee:
+        if assignee is not None and (not assignee.is_support_staff or not assignee.is_active):
+            raise ValidationError({"assignee": [_("Tickets can only be assigned to support "
+                                                  "staff.")]})
+        _event(ticket, EventKind.ASSIGNEE, actor,
+               ticket.assignee.full_name if ticket.assignee else "",
+               assignee.full_name if assignee else "", at=now)
+        ticket.assignee = assignee
+    ticket.save()
+    return ticket
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise ValidationError({"file": [
+            _("“%(name)s” is larger than the %(mb)d MB limit.")
+            % {"name": upload.name, "mb": limit // (1024 * 1024)}
+        ]})
+
+
+def _store_attachment(ticket: Ticket, uploaded_by: User, upload: UploadedFile,
+                      comment: Comment | None) -> Attachment:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        ticket=ticket, comment=comment, uploaded_by=uploaded_by,
+        original_name=(upload.name or "attachment")[:255], size=upload.size or 0,
+        sha256=digest.hexdigest(),
+    )
+    attachment.file.save(attachment.original_name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def comment_add(
+    *, ticket: Ticket, author: User, body: str, internal: bool = False,
+    files: list[UploadedFile] | None = None,
+) -> Comment:
+    files = files or []
+    for upload in files:
+        _check_upload(upload)
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("The comment is empty.")]})
+    if internal and not author.is_support_staff:
+        raise ValidationError({"internal": [_("Only support staff can write internal notes.")]})
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED and not author.is_support_staff:
+        raise ConflictError(_("This ticket is closed. Please file a new request."))
+    now = timezone.now()
+    comment = Comment.objects.create(ticket=ticket, author=author, body=body, internal=internal,
+                                     created_at=now)
+    event = _event(ticket, EventKind.NOTE if internal else EventKind.REPLY, author,
+                   new=comment.pk, internal=internal, at=now)
+    for upload in files:
+        attachment = _store_attachment(ticket, author, upload, comment)
+        _event(ticket, EventKind.ATTACHMENT, author, new=attachment.original_name,
+               internal=internal, at=now)
+
+    if author.is_support_staff and not internal:
+        if ticket.first_response_at is None:
+            # The first public reply by staff stops the SLA clock (SPEC §4).
+            ticket.first_response_at = now
+            state = ticket.sla_state(now)
+            _event(ticket, EventKind.FIRST_RESPONSE, author, ticket.response_due_at.isoformat(),
+                   state, at=now)
+        if ticket.status == Status.NEW:
+            _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
+            ticket.status = Status.OPEN
+        email([ticket.requester.email], ticket=ticket, event=event,
+              subject=f"[{ticket.number}] {ticket.subject}",
+              body=_("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
+                  "author": author.full_name, "number": ticket.number, "body": body})
+    elif not author.is_support_staff:
+        if ticket.status == Status.RESOLVED:
+            _event(ticket, EventKind.REOPENED, author, ticket.status, Status.OPEN, at=now)
+            ticket.status = Status.OPEN
+            ticket.resolved_at = None
+        elif ticket.status == Status.WAITING_ON_CUSTOMER:
+            _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
+            ticket.status = Status.OPEN
+        if ticket.assignee is not None:
+            email([ticket.assignee.email], ticket=ticket, event=event,
+                  subject=f"[{ticket.number}] {ticket.subject}",
+                  body=_("%(author)s wrote on %(number)s:\n\n%(body)s\n") % {
+                      "author": author.full_name, "number": ticket.number, "body": body})
+    ticket.save()
+    return comment
+
+
+@transaction.atomic
+def attachment_add(*, ticket: Ticket, uploaded_by: User, upload: UploadedFile) -> Attachment:
+    """A file attached to the ticket itself (not to a comment): visible to the customer."""
+    _check_upload(upload)
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED and not uploaded_by.is_support_staff:
+        raise ConflictError(_("This ticket is closed. Please file a new request."))
+    attachment = _store_attachment(ticket, uploaded_by, upload, None)
+    _event(ticket, EventKind.ATTACHMENT, uploaded_by, new=attachment.original_name)
+    ticket.save(update_fields=["updated_at"])
+    return attachment
+
