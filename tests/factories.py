@@ -46,3 +46,13 @@ class ContactFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.CONTACT)
     company = factory.SubFactory(CompanyFactory)
     phone = "+55 11 5555 0000"
+
+
+def file_ticket(requester, **overrides):
+    """A ticket filed through the real service (deadlines from the seeded policies)."""
+    from tickets.services import ticket_create
+
+    fields = {"subject": "Scanner stops", "description": "The on-access scanner stops.",
+              "severity": 2, "product": "Endpoint Security", "product_version": "12.1"}
+    fields.update(overrides)
+    return ticket_create(requester=requester, **fields)

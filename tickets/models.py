@@ -1,5 +1,6 @@
 """Tickets, comments, attachments, the timeline and notifications (SPEC §3–4)."""
 
+import os
 import uuid
 from datetime import datetime
 from pathlib import PurePath
@@ -10,7 +11,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
@@ -190,14 +190,30 @@ class Comment(models.Model):
         return f"{self.ticket_id}: {self.body[:40]}"
 
 
-class _PrivateStorage(LazyObject):
-    """Uploads live under PRIVATE_MEDIA_ROOT, never below a URL the web server serves."""
+class PrivateStorage(FileSystemStorage):
+    """Uploads live under PRIVATE_MEDIA_ROOT, never below a URL the web server serves. The root
+    is read at use, so it follows the setting (and test overrides)."""
 
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private files have no URL; serve them through a checked view")
 
 
-private_storage = _PrivateStorage()
+_private_storage = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    return _private_storage
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
