@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,17 +50,18 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
     """Flag one ticket, record the SLA event and queue its notifications — all in one
     transaction, so a crash leaves either everything or nothing.
 
-    The conditional UPDATE decides who acts: of any number of concurrent runs, exactly one
+    The flag records when the breach (or warning point) happened, not when the job noticed it,
+    so a late run does not distort the record. The conditional UPDATE decides who acts: of any number of concurrent runs, exactly one
     sees ``rowcount == 1``; the rest change nothing and send nothing.
     """
     with transaction.atomic():
         if breach:
             claimed = Ticket.objects.filter(AWAITING_BREACH, pk=pk, response_due_at__lte=now) \
-                .update(response_breached_at=now)
+                .update(response_breached_at=F("response_due_at"))
         else:
             claimed = Ticket.objects.filter(
                 AWAITING_WARNING, pk=pk, response_warn_at__lte=now, response_due_at__gt=now
-            ).update(response_warned_at=now)
+            ).update(response_warned_at=F("response_warn_at"))
         if claimed != 1:
             return False
         ticket = Ticket.objects.select_related("company__tam", "assignee").get(pk=pk)
