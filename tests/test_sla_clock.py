@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from sla.services import flag_breaches, flag_warnings, scan
+from tests.factories import file_ticket
 from tickets import services
 from tickets.models import EventKind, Notification, Ticket
-from tests.factories import file_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tickets import services
 from tests.factories import file_ticket
+from tickets import services
 
 pytestmark = pytest.mark.django_db
 
