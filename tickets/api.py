@@ -26,6 +26,7 @@ from tickets.access import (
 )
 from tickets.downloads import download_response
 from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
+from tickets.selectors import QueueFilters, queue_for
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -225,3 +226,55 @@ class AttachmentDownloadApi(APIView):
     def get(self, request: Request, attachment_id: int) -> HttpResponse:
         return download_response(access_attachment(request_user(request), attachment_id))
 
+
+
+class QueueRowOutput(TicketOutput):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    plan = serializers.CharField(source="company.plan.code", read_only=True)
+    requester_name = serializers.CharField(source="requester.full_name", read_only=True)
+    assignee_name = serializers.CharField(source="assignee.full_name", read_only=True,
+                                          default=None)
+    seconds_to_deadline = serializers.SerializerMethodField()
+
+    class Meta(TicketOutput.Meta):
+        fields = [*TicketOutput.Meta.fields, "priority_tier", "company_name", "plan",
+                  "requester_name", "assignee_name", "seconds_to_deadline"]
+
+    def get_seconds_to_deadline(self, ticket: Ticket) -> int | None:
+        """Seconds left to the first-response deadline (negative: breached that long ago);
+        ``None`` once answered."""
+        if ticket.first_response_at is not None:
+            return None
+        return int((ticket.response_due_at - self.context["now"]).total_seconds())
+
+
+class QueueFiltersInput(serializers.Serializer):
+    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
+    company = serializers.IntegerField(min_value=1, required=False)
+    assignee = serializers.ChoiceField(choices=["mine", "unassigned", "anyone"], required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def to_filters(self) -> QueueFilters:
+        data = self.validated_data
+        return QueueFilters(
+            severity=data.get("severity"), company=data.get("company"),
+            assignee=None if data.get("assignee") in (None, "anyone") else data["assignee"],
+            kind=data.get("kind"), status=data.get("status"), search=data.get("q", "").strip(),
+        )
+
+
+class QueueApi(APIView):
+    @extend_schema(parameters=[QueueFiltersInput], responses={200: QueueRowOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        require_staff(user)
+        params = QueueFiltersInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        now = timezone.now()
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queue_for(user, params.to_filters(), now), request,
+                                           view=self)
+        data = QueueRowOutput(page, many=True, context={"now": now}).data
+        return paginator.get_paginated_response(data)
