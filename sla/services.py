@@ -4,8 +4,8 @@ import logging
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,8 +51,9 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
     transaction, so a crash leaves either everything or nothing.
 
     The flag records when the breach (or warning point) happened, not when the job noticed it,
-    so a late run does not distort the record. The conditional UPDATE decides who acts: of any number of concurrent runs, exactly one
-    sees ``rowcount == 1``; the rest change nothing and send nothing.
+    so a late run does not distort the record. The conditional UPDATE decides who acts: of any
+    number of concurrent runs, exactly one sees ``rowcount == 1``; the rest change nothing and
+    send nothing.
     """
     with transaction.atomic():
         if breach:
@@ -89,16 +90,35 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
     return True
 
 
+def due_for_breach(now: datetime, batch: int = 1000) -> QuerySet[Ticket, int]:
+    """Ids of unanswered tickets whose deadline has passed, oldest deadline first. The filter
+    repeats the predicate of the partial index ``ticket_breach_due``, so the planner reads the
+    small index instead of the whole table."""
+    return Ticket.objects.filter(AWAITING_BREACH, response_due_at__lte=now) \
+        .order_by("response_due_at").values_list("pk", flat=True)[:batch]
+
+
+def due_for_warning(now: datetime, batch: int = 1000) -> QuerySet[Ticket, int]:
+    """Ids of unanswered tickets past the warning point but not yet due (partial index
+    ``ticket_warning_due``)."""
+    return Ticket.objects.filter(AWAITING_WARNING, response_warn_at__lte=now,
+                                 response_due_at__gt=now) \
+        .order_by("response_warn_at").values_list("pk", flat=True)[:batch]
+
+
 def _flag(now: datetime, *, breach: bool, batch: int) -> int:
-    if breach:
-        due = Ticket.objects.filter(AWAITING_BREACH, response_due_at__lte=now) \
-            .order_by("response_due_at")
-    else:
-        due = Ticket.objects.filter(AWAITING_WARNING, response_warn_at__lte=now,
-                                    response_due_at__gt=now).order_by("response_warn_at")
+    due = due_for_breach(now, batch) if breach else due_for_warning(now, batch)
     flagged = 0
-    for pk in due.values_list("pk", flat=True)[:batch]:
-        flagged += _claim_and_report(pk, now, breach=breach)
+    for pk in due:
+        try:
+            flagged += _claim_and_report(pk, now, breach=breach)
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: nothing else in this run can succeed
+        except Exception:
+            # The ticket's transaction rolled back, so it is still unflagged and the next run
+            # retries it. One failing ticket must not hold up every deadline after it.
+            log.exception("SLA %s for ticket %s failed; retrying on the next run",
+                          "breach" if breach else "warning", pk)
     return flagged
 
 

@@ -15,8 +15,12 @@ log = logging.getLogger(__name__)
 
 def _try_enqueue(task: Task, args: tuple[Any, ...]) -> None:
     try:
-        # No publish retries: a dead broker fails fast instead of holding the request.
-        task.apply_async(args=args, retry=False)
+        with task.app.producer_or_acquire() as producer:
+            # One connection attempt and no publish retries: a dead broker fails fast instead
+            # of holding the request. (Left to itself, kombu's reconnect loop sleeps
+            # ``interval_start`` = 2 s before giving up on a refused connection.)
+            producer.connection.ensure_connection(max_retries=0)
+            task.apply_async(args=args, retry=False, producer=producer)
     except Exception as exc:  # the broker is down or unreachable
         log.warning("could not enqueue %s (%s); the periodic job will pick the work up",
                     task.name, exc)

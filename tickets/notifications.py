@@ -6,6 +6,7 @@ change it reports was committed, and unique constraints make a repeated call a n
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,7 +20,7 @@ from tickets.models import Notification, OutboundEmail, Ticket, TicketEvent
 log = logging.getLogger(__name__)
 
 #: A claim older than this is taken to be from a worker that died mid-send.
-STALE_CLAIM = timezone.timedelta(minutes=10)
+STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 
 
