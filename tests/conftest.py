@@ -4,12 +4,45 @@ Personas: ``contact_a`` of ``company_a`` (whose TAM is ``tam``), ``contact_b`` o
 (TAM ``other_tam``), ``engineer``, ``expert``, ``admin``.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
+
+_SEEDS = ("accounts.migrations.0002_seed_plans", "sla.migrations.0002_seed_policies")
+
+
+def seed_reference_data() -> None:
+    """The plans and SLA policies of the data migrations (idempotent: get_or_create)."""
+    for module in _SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
+
+def _reseed_after_flush(sender, **kwargs) -> None:
+    if sender.name == "sla":  # once per flush, after every app's tables are empty
+        seed_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_reference_data_after_flush():
+    """A transactional test ends with a flush that empties the seeded plans and SLA policies
+    too; put them back so the tests after it see the same reference data as a fresh
+    database."""
+    post_migrate.connect(_reseed_after_flush, dispatch_uid="tests-reseed-reference-data")
+    yield
+    post_migrate.disconnect(dispatch_uid="tests-reseed-reference-data")
+
+
+@pytest.fixture
+def reference_data(django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.models import Role
 from sla.services import scan
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
-from tests.test_sla_jobs import _keep_reference_data_after_flush, reference_data  # noqa: F401
 from tickets.models import EventKind, Notification, OutboundEmail, Ticket, TicketEvent
 from tickets.notifications import deliver_outbox
 
@@ -57,7 +56,7 @@ def dead_broker():
 
 
 @pytest.fixture
-def people(db, reference_data):  # noqa: F811
+def people(db, reference_data):
     tam = UserFactory(role=Role.TAM)
     engineer = UserFactory(role=Role.ENGINEER)
     contact = ContactFactory(company=CompanyFactory(tam=tam)).user

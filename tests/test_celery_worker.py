@@ -22,7 +22,6 @@ from django.utils import timezone
 from accounts.models import Role
 from support_portal.celery import app
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
-from tests.test_sla_jobs import _keep_reference_data_after_flush, reference_data  # noqa: F401
 from tickets.models import EventKind, Notification, Ticket, TicketEvent
 from tickets.services import ticket_create
 

@@ -1,20 +1,16 @@
 """The SLA breach/warning jobs (SPEC §4): exactly once under concurrency, re-runs and crashes,
 and their queries answered from the partial indexes.
 
-The ``reference_data`` fixture is shared with ``test_celery_worker.py`` and
-``test_broker_outage.py``: transactional tests empty every table when they end, including the
-plans and SLA policies that the data migrations seeded, so these tests put them back.
+The ``reference_data`` fixture (tests/conftest.py) puts back the seeded plans and SLA policies
+that a transactional test's final flush empties.
 """
 
-import importlib
 import logging
 import threading
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.db import connection
-from django.db.models.signals import post_migrate
 from django.utils import timezone
 
 import sla.services
@@ -23,34 +19,6 @@ from sla.services import due_for_breach, due_for_warning, flag_breaches, flag_wa
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 from tickets.models import EventKind, Notification, OutboundEmail, Status, Ticket, TicketEvent
 from tickets.services import ticket_create
-
-_SEEDS = ("accounts.migrations.0002_seed_plans", "sla.migrations.0002_seed_policies")
-
-
-def seed_reference_data() -> None:
-    """The plans and SLA policies of the data migrations (idempotent: get_or_create)."""
-    for module in _SEEDS:
-        importlib.import_module(module).seed(apps, None)
-
-
-def _reseed_after_flush(sender, **kwargs) -> None:
-    if sender.name == "sla":  # once per flush, after every app's tables are empty
-        seed_reference_data()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _keep_reference_data_after_flush():
-    """A transactional test ends with a flush; keep the seeded plans for the tests after it."""
-    post_migrate.connect(_reseed_after_flush, dispatch_uid="tests-reseed-reference-data")
-    yield
-    post_migrate.disconnect(dispatch_uid="tests-reseed-reference-data")
-
-
-@pytest.fixture
-def reference_data(django_db_blocker):
-    with django_db_blocker.unblock():
-        seed_reference_data()
-
 
 # --- People and tickets --------------------------------------------------------------------------
 
