@@ -188,6 +188,22 @@ class Company(models.Model):
         started = self.license_valid_from is None or self.license_valid_from <= today
         return started and today <= self.license_valid_until
 
+    def license_refusal(self, on: date | None = None) -> str | None:
+        """Why contacts cannot file new requests now, or ``None`` when they can (SPEC §2)."""
+        today = on or timezone.localdate()
+        if self.license_valid_from is not None and today < self.license_valid_from:
+            return gettext(
+                "The license of %(company)s starts on %(date)s, so new requests cannot be "
+                "filed yet. Please contact your account manager."
+            ) % {"company": self.name, "date": self.license_valid_from}
+        if today > self.license_valid_until:
+            return gettext(
+                "The license of %(company)s is not valid (it ended on %(date)s), so new "
+                "requests cannot be filed. You can still read your history; please contact "
+                "your account manager to renew."
+            ) % {"company": self.name, "date": self.license_valid_until}
+        return None
+
 
 class Contact(models.Model):
     """A named support contact: a user of role ``contact`` who belongs to exactly one company.

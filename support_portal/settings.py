@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "tickets.models.Kind",
+        # What a customer may file directly (signature changes have their own endpoint).
+        "FilableKindEnum": ["incident", "service_request"],
+    },
 }
 
 # --- Internationalisation ------------------------------------------------------------------

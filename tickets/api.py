@@ -3,7 +3,7 @@ selector, serialize."""
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -223,7 +223,7 @@ class AttachmentListApi(APIView):
 
 class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    def get(self, request: Request, attachment_id: int) -> HttpResponse:
+    def get(self, request: Request, attachment_id: int) -> FileResponse:
         return download_response(access_attachment(request_user(request), attachment_id))
 
 

@@ -62,12 +62,9 @@ def ticket_create(
     if company is not None and company.pk != contact.company_id:
         raise ValidationError({"requester": [_("The requester is not a contact of this company.")]})
     company = Company.objects.select_related("plan").get(pk=contact.company_id)
-    if not company.license_is_valid():
-        raise PermissionDenied(
-            _("The license of %(company)s is not valid (it ended on %(date)s), so new requests "
-              "cannot be filed. You can still read your history; please contact your account "
-              "manager to renew.") % {"company": company.name, "date": company.license_valid_until}
-        )
+    refusal = company.license_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
     if severity not in (1, 2, 3, 4):
         raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
     subject, description = subject.strip(), description.strip()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api
+from tickets import api, views
 
 api_urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="api-tickets"),
@@ -10,4 +10,16 @@ api_urlpatterns = [
          name="api-attachments"),
     path("attachments/<int:attachment_id>/download/", api.AttachmentDownloadApi.as_view(),
          name="api-attachment-download"),
+    path("queue/", api.QueueApi.as_view(), name="api-queue"),
+]
+
+#: The server-rendered pages, included under ``/tickets/`` with the namespace ``tickets``.
+page_urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("new/", views.ticket_new, name="new"),
+    path("phone/", views.ticket_phone, name="phone"),
+    path("<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
+    path("<int:ticket_id>/change/", views.ticket_change, name="change"),
+    path("<int:ticket_id>/take/", views.ticket_take, name="take"),
 ]

@@ -1,0 +1,229 @@
+"""Django admin for tickets. The timeline, attachments and the outbox are records: read-only.
+A ticket's severity, status and assignee change only through ``services.ticket_change``, so an
+edit here is checked against the status machine and lands in the timeline like any other."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from support_portal.errors import ConflictError
+from tickets import services
+from tickets.models import (
+    Attachment,
+    Comment,
+    Notification,
+    OutboundEmail,
+    Status,
+    Ticket,
+    TicketEvent,
+    parse_number,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def download_link(attachment: Attachment) -> str:
+    # Through the permission-checked endpoint, which always answers with a download
+    # (application/octet-stream, Content-Disposition: attachment): samples may be malware.
+    return format_html('<a href="/api/v1/attachments/{}/download/" download>{}</a>',
+                       attachment.pk, gettext("Download"))
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = readonly_fields = ("created_at", "author", "internal", "body")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = readonly_fields = ("original_name", "size", "sha256", "uploaded_by", "comment",
+                                "created_at", "download")
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: Attachment) -> str:
+        return download_link(attachment)
+
+
+class TicketEventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = readonly_fields = ("created_at", "kind", "actor", "old_value", "new_value",
+                                "internal")
+    show_change_link = False
+
+
+class TicketAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = ["severity", "status", "assignee"]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if self.instance.pk and status != self.instance.status \
+                and not self.instance.can_move_to(status):
+            raise ValidationError(
+                gettext("A ticket cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.instance.get_status_display(),
+                   "new": Status(status).label}
+            )
+        return status
+
+    def clean_assignee(self) -> Any:
+        assignee = self.cleaned_data["assignee"]
+        if assignee is not None and (not assignee.is_support_staff or not assignee.is_active):
+            raise ValidationError(gettext("Tickets can only be assigned to support staff."))
+        return assignee
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    form = TicketAdminForm
+    list_display = ["number", "subject", "company", "severity", "status", "assignee",
+                    "response_due_at", "responded", "warned", "breached"]
+    list_display_links = ["number", "subject"]
+    list_filter = ["status", "severity", "kind", "channel", "company__plan",
+                   ("first_response_at", admin.EmptyFieldListFilter),
+                   ("response_breached_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["company", "assignee"]
+    search_fields = ["subject"]
+    autocomplete_fields = ["assignee"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    inlines = [CommentInline, AttachmentInline, TicketEventInline]
+    readonly_fields = ["number", "company", "requester", "subject", "description", "kind",
+                       "channel", "product", "product_version", "priority_tier", "created_at",
+                       "updated_at", "response_due_at", "response_warn_at", "first_response_at",
+                       "response_warned_at", "response_breached_at", "resolved_at", "closed_at"]
+    fieldsets = (
+        (None, {"fields": ("number", "company", "requester", "subject", "description", "kind",
+                           "channel", "product", "product_version")}),
+        (_("Triage"), {"fields": ("severity", "status", "assignee")}),
+        (_("Response-time SLA"), {"fields": ("created_at", "response_due_at", "response_warn_at",
+                                             "first_response_at", "response_warned_at",
+                                             "response_breached_at")}),
+        (_("Life cycle"), {"fields": ("priority_tier", "updated_at", "resolved_at",
+                                      "closed_at")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tickets are filed through the portal, the API, e-mail or a logged phone call, which
+        # compute the deadline and notify the customer.
+        return False
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number(self, ticket: Ticket) -> str:
+        return ticket.number
+
+    @admin.display(description=_("responded"), boolean=True)
+    def responded(self, ticket: Ticket) -> bool:
+        return ticket.first_response_at is not None
+
+    @admin.display(description=_("warned"), boolean=True)
+    def warned(self, ticket: Ticket) -> bool:
+        return ticket.response_warned_at is not None
+
+    @admin.display(description=_("breached"), boolean=True)
+    def breached(self, ticket: Ticket) -> bool:
+        return ticket.response_breached_at is not None
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Ticket],
+                           search_term: str) -> tuple[QuerySet[Ticket], bool]:
+        """Subject words, or a ticket number (``TS-000123`` or ``123``)."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        pk = parse_number(search_term)
+        if pk is not None:
+            results |= queryset.filter(pk=pk)
+        return results, duplicates
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        try:
+            services.ticket_change(
+                ticket=obj, actor=request.user,  # type: ignore[arg-type]
+                severity=form.cleaned_data["severity"], status=form.cleaned_data["status"],
+                assignee=form.cleaned_data["assignee"],
+            )
+        except (ConflictError, ValidationError) as exc:
+            text = exc.message if isinstance(exc, ConflictError) else " ".join(exc.messages)
+            self.message_user(request, text, messages.ERROR)
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "author", "internal", "created_at", "excerpt"]
+    list_filter = ["internal"]
+    list_select_related = ["ticket", "author"]
+    search_fields = ["body"]
+    raw_id_fields = ["ticket", "author"]
+
+    @admin.display(description=_("text"))
+    def excerpt(self, comment: Comment) -> str:
+        return comment.body[:80]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "ticket", "size", "sha256", "uploaded_by", "created_at"]
+    list_select_related = ["ticket", "uploaded_by"]
+    search_fields = ["original_name", "sha256"]
+    # Not ``file``: the admin would link the stored name as if it could be opened in place.
+    fields = readonly_fields = ("ticket", "comment", "original_name", "size", "sha256",
+                                "uploaded_by", "created_at", "download")
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: Attachment) -> str:
+        return download_link(attachment)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "kind", "actor", "old_value", "new_value", "internal",
+                    "created_at"]
+    list_filter = ["kind", "internal"]
+    list_select_related = ["ticket", "actor"]
+    raw_id_fields = ["ticket", "actor"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "message", "ticket", "created_at", "read_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user", "ticket"]
+    search_fields = ["message", "user__email"]
+    raw_id_fields = ["user", "ticket", "event"]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ["to", "subject", "created_at", "sent_at", "attempts"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject"]
+    raw_id_fields = ["ticket", "event"]

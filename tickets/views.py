@@ -1,0 +1,311 @@
+"""Server-rendered ticket pages (SPEC §3–4, §8 pages). Thin: every read goes through
+``tickets.access`` (the tenant check), every write through one ``tickets.services`` call; a
+successful POST redirects (PRG) with a message."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import visible_companies
+from accounts.models import Company, User
+from support_portal.errors import ConflictError
+from tickets import services
+from tickets.access import (
+    access_ticket,
+    require_staff,
+    visible_attachments,
+    visible_comments,
+    visible_events,
+    visible_tickets,
+)
+from tickets.forms import (
+    PhoneTicketForm,
+    ReplyForm,
+    TicketChangeForm,
+    TicketCreateForm,
+    add_service_errors,
+)
+from tickets.models import (
+    SEVERITY_HELP,
+    Channel,
+    Comment,
+    EventKind,
+    Severity,
+    SlaState,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+# --- List ----------------------------------------------------------------------------------
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    tickets = visible_tickets(user).select_related("company", "requester") \
+        .order_by("-created_at", "-pk")
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        tickets = tickets.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(ticket, SlaState(ticket.sla_state(now))) for ticket in page]
+    company = visible_companies(user).first() if user.is_contact else None
+    return render(request, "tickets/list.html", {
+        "page": page, "rows": rows, "status": status, "statuses": Status.choices,
+        "company": company, "show_company": user.is_support_staff,
+    })
+
+
+# --- Filing --------------------------------------------------------------------------------
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.is_support_staff:
+        return redirect("tickets:phone")
+    contact = getattr(user, "contact", None)
+    if not user.is_contact or contact is None or not contact.is_active:
+        raise PermissionDenied(_("Only a named support contact can file requests here."))
+    company = Company.objects.select_related("plan").get(pk=contact.company_id)
+    refusal = company.license_refusal()
+    if refusal:
+        return _refused(request, refusal)
+
+    posted = request.method == "POST"
+    form = TicketCreateForm(request.POST, request.FILES) if posted else TicketCreateForm()
+    if posted and form.is_valid():
+        try:
+            with transaction.atomic():
+                # One transaction: a file that fails leaves no ticket behind.
+                ticket = services.ticket_create(requester=user, channel=Channel.PORTAL,
+                                                **form.ticket_fields())
+                for upload in form.cleaned_data["attachments"]:
+                    services.attachment_add(ticket=ticket, uploaded_by=user, upload=upload)
+        except PermissionDenied as exc:
+            return _refused(request, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc, rename={"file": "attachments"})
+        else:
+            messages.success(request, _("Your request %(number)s was filed.")
+                             % {"number": ticket.number})
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "tickets/new.html", {"form": form, "company": company},
+                  status=status)
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "tickets/new.html", {"refusal": message}, status=403)
+
+
+@login_required
+def ticket_phone(request: HttpRequest) -> HttpResponse:
+    staff = _user(request)
+    require_staff(staff)
+    posted = request.method == "POST"
+    form = PhoneTicketForm(request.POST) if posted else PhoneTicketForm()
+    if posted and form.is_valid():
+        fields = form.ticket_fields()
+        try:
+            ticket = services.ticket_create(
+                requester=form.cleaned_data["contact"], created_by=staff, channel=Channel.PHONE,
+                received_at=form.cleaned_data["received_at"], **fields,
+            )
+        except PermissionDenied as exc:
+            form.add_error("contact", str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc, rename={"requester": "contact"})
+        else:
+            messages.success(request, _("Phone call logged as %(number)s.")
+                             % {"number": ticket.number})
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return render(request, "tickets/phone.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+# --- Detail --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: a comment, or an event with its values ready to show."""
+
+    at: datetime
+    comment: Comment | None = None
+    event: TicketEvent | None = None
+    old: str = ""
+    new: str = ""
+    note: str = ""
+    sla: bool = False
+
+
+#: Events the timeline shows through their comment instead.
+_SHOWN_AS_COMMENT = {EventKind.REPLY, EventKind.NOTE}
+_SLA_EVENTS = {EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.FIRST_RESPONSE,
+               EventKind.DEADLINE}
+
+
+def _when(value: str) -> str:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(at):
+        return value
+    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(int(value) if choices is Severity else value).label)
+    except ValueError:
+        return value
+
+
+def _event_entry(event: TicketEvent) -> Entry:
+    kind, old, new, note = event.kind, event.old_value, event.new_value, ""
+    if kind in (EventKind.STATUS, EventKind.REOPENED):
+        old, new = _label(Status, old), _label(Status, new)
+    elif kind == EventKind.SEVERITY:
+        old, new = _label(Severity, old), _label(Severity, new)
+    elif kind == EventKind.CREATED:
+        new = _label(Channel, new)
+    elif kind == EventKind.DEADLINE:
+        old, new = _when(old), _when(new)
+    elif kind == EventKind.FIRST_RESPONSE:
+        note = _("due %(at)s") % {"at": _when(old)}
+        old, new = "", _label(SlaState, new)
+    elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+        note = _("deadline %(at)s") % {"at": _when(new)}
+        old = new = ""
+    return Entry(at=event.created_at, event=event, old=old, new=new, note=note,
+                 sla=kind in _SLA_EVENTS)
+
+
+def timeline(comments: list[Comment], events: list[TicketEvent]) -> list[Entry]:
+    """Comments and events in one chronological list; at the same instant a comment comes
+    before the events it caused (first response, status change)."""
+    entries = [(c.created_at, 0, c.pk, Entry(at=c.created_at, comment=c)) for c in comments]
+    entries += [(e.created_at, 1, e.pk, _event_entry(e)) for e in events
+                if e.kind not in _SHOWN_AS_COMMENT]
+    return [entry for *_key, entry in sorted(entries, key=lambda item: item[:3])]
+
+
+def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
+                   change_form: TicketChangeForm | None = None, status: int = 200) -> HttpResponse:
+    user = _user(request)
+    staff = user.is_support_staff
+    comments = list(visible_comments(user, ticket))
+    events = list(visible_events(user, ticket))
+    now = timezone.now()
+    sla_state = SlaState(ticket.sla_state(now))
+    closed_to_user = ticket.status == Status.CLOSED and not staff
+    context = {
+        "ticket": ticket,
+        "staff": staff,
+        "severity_help": SEVERITY_HELP[ticket.severity],
+        "sla_state": sla_state,
+        "awaiting_response": ticket.first_response_at is None,
+        "timeline": timeline(comments, events),
+        "attachments": list(visible_attachments(user, ticket)),
+        "call_priority_line": (not staff and ticket.severity == Severity.CRITICAL
+                               and ticket.first_response_at is None
+                               and ticket.status in (Status.NEW, Status.OPEN)),
+        "reply_form": None if closed_to_user else reply_form or ReplyForm(staff=staff),
+        "change_form": (change_form or TicketChangeForm(ticket=ticket)) if staff else None,
+        "can_take": staff and ticket.assignee_id != user.pk,
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _render_detail(request, access_ticket(_user(request), ticket_id))
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    form = ReplyForm(request.POST, request.FILES, staff=user.is_support_staff)
+    if not form.is_valid():
+        return _render_detail(request, ticket, reply_form=form, status=400)
+    internal = bool(form.cleaned_data.get("internal"))
+    try:
+        services.comment_add(ticket=ticket, author=user, body=form.cleaned_data["body"],
+                             internal=internal, files=form.cleaned_data["attachments"])
+    except ConflictError as exc:
+        form.add_error(None, exc.message)
+        return _render_detail(request, ticket, reply_form=form, status=409)
+    except ValidationError as exc:
+        add_service_errors(form, exc, rename={"file": "attachments"})
+        return _render_detail(request, ticket, reply_form=form, status=400)
+    if internal:
+        messages.success(request, _("Internal note added."))
+    elif ticket.status == Status.RESOLVED and not user.is_support_staff:
+        # ``ticket`` is as it was before the reply; the service reopened it.
+        messages.success(request, _("Your reply was added and the ticket is open again."))
+    else:
+        messages.success(request, _("Your reply was added."))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_change(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    require_staff(user)
+    form = TicketChangeForm(request.POST, ticket=ticket)
+    if not form.is_valid():
+        return _render_detail(request, ticket, change_form=form, status=400)
+    try:
+        services.ticket_change(ticket=ticket, actor=user, **form.cleaned_data)
+    except ConflictError as exc:
+        form.add_error("status", exc.message)
+        return _render_detail(request, ticket, change_form=form, status=409)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _render_detail(request, ticket, change_form=form, status=400)
+    messages.success(request, _("Ticket %(number)s updated.") % {"number": ticket.number})
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    require_staff(user)
+    try:
+        services.ticket_change(ticket=ticket, actor=user, assignee=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("You took %(number)s.") % {"number": ticket.number})
+    return redirect("tickets:detail", ticket_id=ticket.pk)
