@@ -117,6 +117,7 @@ class Command(BaseCommand):
                 response_warn_at=F("response_warn_at") - shift,
             )
             ticket.refresh_from_db()
+            ticket.events.update(created_at=ticket.created_at)
             engineer = engineers[i % 2]
             if answered_after is not None:
                 ticket_services.ticket_change(ticket=ticket, actor=engineer, assignee=engineer)
