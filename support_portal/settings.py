@@ -259,6 +259,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Product ----------------------------------------------------------------------------
 PRIORITY_PHONE_LINE = env.str("PRIORITY_PHONE_LINE", default="+1 800 555 0199")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+SIGNATURE_SAMPLE_MAX_BYTES = env.int("SIGNATURE_SAMPLE_MAX_BYTES", default=32 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tickets.models import Attachment, Comment, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, SignatureRequest, Ticket, TicketEvent
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
@@ -64,3 +64,19 @@ def access_attachment(user: User, attachment_id: int | str) -> Attachment:
 def require_staff(user: User) -> None:
     if not user.is_support_staff:
         raise PermissionDenied(_("Only support staff may do this."))
+
+
+def visible_signature_requests(user: User) -> QuerySet[SignatureRequest]:
+    """Staff see every request; a contact sees their own company's."""
+    return SignatureRequest.objects.filter(ticket__in=visible_tickets(user)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def access_signature_request(user: User, request_id: int | str) -> SignatureRequest:
+    try:
+        return visible_signature_requests(user).select_related("ticket", "release").get(
+            pk=int(request_id)
+        )
+    except (SignatureRequest.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such signature request.")) from None

@@ -24,7 +24,7 @@ from tickets.access import (
     visible_comments,
     visible_tickets,
 )
-from tickets.downloads import download_response
+from tickets.downloads import attachment_download
 from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
 from tickets.selectors import QueueFilters, queue_for
 
@@ -224,7 +224,7 @@ class AttachmentListApi(APIView):
 class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, attachment_id: int) -> FileResponse:
-        return download_response(access_attachment(request_user(request), attachment_id))
+        return attachment_download(access_attachment(request_user(request), attachment_id))
 
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, views
+from tickets import api, signature_api, views
 
 api_urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="api-tickets"),
@@ -11,6 +11,18 @@ api_urlpatterns = [
     path("attachments/<int:attachment_id>/download/", api.AttachmentDownloadApi.as_view(),
          name="api-attachment-download"),
     path("queue/", api.QueueApi.as_view(), name="api-queue"),
+    path("signature-requests/", signature_api.SignatureRequestListApi.as_view(),
+         name="api-signature-requests"),
+    path("signature-requests/<int:request_id>/", signature_api.SignatureRequestDetailApi.as_view(),
+         name="api-signature-request"),
+    path("signature-requests/<int:request_id>/transition/",
+         signature_api.SignatureTransitionApi.as_view(), name="api-signature-transition"),
+    path("signature-requests/<int:request_id>/sample/", signature_api.SampleDownloadApi.as_view(),
+         name="api-signature-sample"),
+    path("signature-requests/<int:request_id>/sample.zip",
+         signature_api.SampleZipApi.as_view(), name="api-signature-sample-zip"),
+    path("database-releases/", signature_api.DatabaseReleaseListApi.as_view(),
+         name="api-database-releases"),
 ]
 
 #: The server-rendered pages, included under ``/tickets/`` with the namespace ``tickets``.

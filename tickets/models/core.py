@@ -1,5 +1,26 @@
 """Tickets, comments, attachments, the timeline and notifications (SPEC §3–4)."""
 
+__all__ = [
+    "AWAITING_BREACH",
+    "AWAITING_WARNING",
+    "OPEN_STATUSES",
+    "SEVERITY_HELP",
+    "TRANSITIONS",
+    "Attachment",
+    "Channel",
+    "Comment",
+    "EventKind",
+    "Kind",
+    "Notification",
+    "OutboundEmail",
+    "PrivateStorage",
+    "Severity",
+    "SlaState",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+]
+
 import os
 import uuid
 from datetime import datetime
@@ -267,6 +288,7 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
     DEADLINE = "deadline", _("Response deadline changed")
     REOPENED = "reopened", _("Reopened by the customer")
+    SIGNATURE = "signature", _("Signature request status")
 
 
 class TicketEvent(models.Model):

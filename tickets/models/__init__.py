@@ -1,0 +1,13 @@
+"""Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
+notifications, outbox) and ``signatures`` (antivirus-signature change requests)."""
+
+from tickets.models.core import *  # noqa: F403
+from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
+    _OPEN,
+    NUMBER_PREFIX,
+    attachment_path,
+    format_number,
+    parse_number,
+    private_storage,
+)
+from tickets.models.signatures import *  # noqa: F403
