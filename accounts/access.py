@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import Company, Contact, Role, User
+from accounts.models import Company, Contact, ProactiveNote, Role, User
 from accounts.selectors import companies_with_counts
 
 
@@ -56,3 +56,29 @@ def access_contact(user: User, company: Company, contact_id: int | str) -> Conta
 def require_admin(user: User) -> None:
     if user.role != Role.ADMIN:
         raise PermissionDenied(_("Only a portal administrator may do this."))
+
+
+def access_company_dashboard(user: User, company_id: int | str) -> Company:
+    """An account's dashboard: its own TAM, engineers and admins. Another TAM's account does
+    not exist for a TAM (404); contacts and experts are refused."""
+    company = access_company(user, company_id)
+    if user.role == Role.TAM and company.tam_id != user.pk:
+        raise Http404(_("No such company."))
+    if user.role not in (Role.TAM, Role.ENGINEER, Role.ADMIN):
+        raise PermissionDenied(_("Account dashboards are for the account's TAM, engineers and "
+                                 "administrators."))
+    return company
+
+
+def can_write_notes(user: User, company: Company) -> bool:
+    return user.role == Role.ADMIN or (user.role == Role.TAM and company.tam_id == user.pk)
+
+
+def visible_notes(user: User, company: Company) -> "QuerySet[ProactiveNote]":
+    """Staff who may see the dashboard read every note; the account's contacts read the shared
+    ones. ``company`` has already passed ``access_company``."""
+    notes = ProactiveNote.objects.filter(company=company).select_related("author")
+    if user.is_contact:
+        return notes.filter(shared=True)
+    access_company_dashboard(user, company.pk)
+    return notes

@@ -229,3 +229,27 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.full_name} ({self.company.name})"
+
+
+class ProactiveNote(models.Model):
+    """A TAM's dated recommendation or follow-up for an account. Shared notes are readable by
+    the account's contacts; the rest stay with the vendor's staff."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notes",
+                                verbose_name=_("company"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("author"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    shared = models.BooleanField(_("shared with the customer"), default=False)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("proactive note")
+        verbose_name_plural = _("proactive notes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="note_company_created")]
+
+    def __str__(self) -> str:
+        return self.title

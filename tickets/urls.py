@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, signature_api, views
+from tickets import api, dashboard_api, signature_api, views
 
 api_urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="api-tickets"),
@@ -23,6 +23,10 @@ api_urlpatterns = [
          signature_api.SampleZipApi.as_view(), name="api-signature-sample-zip"),
     path("database-releases/", signature_api.DatabaseReleaseListApi.as_view(),
          name="api-database-releases"),
+    path("companies/<int:company_id>/dashboard/", dashboard_api.DashboardApi.as_view(),
+         name="api-dashboard"),
+    path("companies/<int:company_id>/notes/", dashboard_api.NoteListApi.as_view(),
+         name="api-notes"),
 ]
 
 #: The server-rendered pages, included under ``/tickets/`` with the namespace ``tickets``.
