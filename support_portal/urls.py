@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health
+from tickets import queue_views
 from tickets.urls import api_urlpatterns as tickets_api
 from tickets.urls import page_urlpatterns as ticket_pages
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("accounts.urls")),
     path("tickets/", include((ticket_pages, "tickets"))),
+    path("queue/", queue_views.queue_page, name="queue"),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),

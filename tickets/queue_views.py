@@ -178,8 +178,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = [
-        Row(ticket, deadline_for(ticket, now), ticket.company.plan.code,
-            str(PLAN_LABELS.get(ticket.company.plan.code, ticket.company.plan.name)))
+        Row(
+            ticket,
+            deadline_for(ticket, now),
+            ticket.company.plan.code,
+            str(PLAN_LABELS.get(ticket.company.plan.code, ticket.company.plan.name)),
+        )
         for ticket in page
     ]
     base = reverse("queue")
@@ -191,9 +195,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "self_url": _page_url(base, accepted, page.number),
         "first_url": _page_url(base, accepted, 1),
         "prev_url": _page_url(base, accepted, page.previous_page_number())
-        if page.has_previous() else "",
-        "next_url": _page_url(base, accepted, page.next_page_number())
-        if page.has_next() else "",
+        if page.has_previous()
+        else "",
+        "next_url": _page_url(base, accepted, page.next_page_number()) if page.has_next() else "",
         "last_url": _page_url(base, accepted, page.paginator.num_pages),
         "filtered": bool(accepted),
         "errors": errors,
@@ -210,18 +214,23 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 def _form_context(accepted: dict[str, str]) -> dict[str, object]:
-    companies = [(str(pk), name) for pk, name in
-                 Company.objects.order_by("name").values_list("pk", "name")]
+    companies = [
+        (str(pk), name) for pk, name in Company.objects.order_by("name").values_list("pk", "name")
+    ]
     return {
         "q": accepted.get("q", ""),
-        "severity_options": _options([(str(v), str(label)) for v, label in Severity.choices],
-                                     accepted.get("severity", "")),
+        "severity_options": _options(
+            [(str(v), str(label)) for v, label in Severity.choices], accepted.get("severity", "")
+        ),
         "company_options": _options(companies, accepted.get("company", "")),
-        "assignee_options": _options([("mine", _("Assigned to me")),
-                                      ("unassigned", _("Unassigned"))],
-                                     accepted.get("assignee", "")),
-        "kind_options": _options([(v, str(label)) for v, label in Kind.choices],
-                                 accepted.get("kind", "")),
-        "status_options": _options([(v, str(label)) for v, label in Status.choices],
-                                   accepted.get("status", "")),
+        "assignee_options": _options(
+            [("mine", _("Assigned to me")), ("unassigned", _("Unassigned"))],
+            accepted.get("assignee", ""),
+        ),
+        "kind_options": _options(
+            [(v, str(label)) for v, label in Kind.choices], accepted.get("kind", "")
+        ),
+        "status_options": _options(
+            [(v, str(label)) for v, label in Status.choices], accepted.get("status", "")
+        ),
     }
