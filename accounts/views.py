@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from tickets.views import ticket_list
 
@@ -18,10 +19,10 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Everyone starts on the ticket list for now: a contact sees their company's tickets with
-    the account summary (plan, license, named contacts), staff see all tickets.
-
-    Served here rather than redirected, so ``/`` keeps answering 200 to a signed-in user (the
-    session and deactivation tests probe it); a redirect to ``tickets:list`` is a one-line
-    change once those probes follow it."""
+    """Where each role starts: engineers, TAMs and experts in the priority queue; contacts on
+    their company's tickets with the account summary (served here, not redirected); admins on
+    the full ticket list."""
+    user = request.user
+    if user.is_support_staff and not user.is_portal_admin:  # type: ignore[union-attr]
+        return redirect("queue")
     return ticket_list(request)

@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "TicketKindEnum": "tickets.models.Kind",
+        "TicketStatusEnum": "tickets.models.Status",
+        "SignatureStatusEnum": "tickets.models.SignatureStatus",
         # What a customer may file directly (signature changes have their own endpoint).
         "FilableKindEnum": ["incident", "service_request"],
     },

@@ -459,12 +459,20 @@ def test_contacts_cannot_open_the_phone_form(client, contact_a):
 
 
 @pytest.mark.parametrize(("persona", "heading"), [("contact_a", b"Your company's tickets"),
-                                                   ("engineer", b"All tickets")])
+                                                   ("admin", b"All tickets")])
 def test_home_is_the_ticket_list(client, request, persona, heading):
     client.force_login(request.getfixturevalue(persona))
     response = client.get("/")
     assert response.status_code == 200
     assert heading in response.content
+
+
+@pytest.mark.parametrize("persona", ["engineer", "tam", "expert"])
+def test_staff_start_in_the_priority_queue(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/queue/"
 
 
 def test_the_ticket_pages_require_sign_in(client, contact_a):

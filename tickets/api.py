@@ -237,8 +237,10 @@ class QueueRowOutput(TicketOutput):
     seconds_to_deadline = serializers.SerializerMethodField()
 
     class Meta(TicketOutput.Meta):
-        fields = [*TicketOutput.Meta.fields, "priority_tier", "company_name", "plan",
-                  "requester_name", "assignee_name", "seconds_to_deadline"]
+        # Everything a queue row shows; the description stays on the ticket itself.
+        fields = [*(f for f in TicketOutput.Meta.fields if f != "description"),
+                  "priority_tier", "company_name", "plan", "requester_name", "assignee_name",
+                  "seconds_to_deadline"]
 
     def get_seconds_to_deadline(self, ticket: Ticket) -> int | None:
         """Seconds left to the first-response deadline (negative: breached that long ago);
@@ -256,6 +258,11 @@ class QueueFiltersInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     q = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
+    @classmethod
+    def from_query(cls, query: Any) -> "QueueFiltersInput":
+        """A plain HTML form sends empty fields; an empty filter means "no filter"."""
+        return cls(data={k: v for k, v in query.items() if v not in ("", None)})
+
     def to_filters(self) -> QueueFilters:
         data = self.validated_data
         return QueueFilters(
@@ -270,7 +277,7 @@ class QueueApi(APIView):
     def get(self, request: Request) -> Response:
         user = request_user(request)
         require_staff(user)
-        params = QueueFiltersInput(data=request.query_params)
+        params = QueueFiltersInput.from_query(request.query_params)
         params.is_valid(raise_exception=True)
         now = timezone.now()
         paginator = Pagination()

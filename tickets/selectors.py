@@ -51,7 +51,10 @@ def queue_for(user: User, filters: QueueFilters | None = None,
     """Open tickets in queue order, with everything a queue row shows in one query."""
     filters = filters or QueueFilters()
     now = now or timezone.now()
-    qs = Ticket.objects.select_related("company__plan", "requester", "assignee")
+    # A queue row never shows the description: do not carry it for every row.
+    qs = Ticket.objects.select_related("company__plan", "requester", "assignee").defer(
+        "description"
+    )
     qs = qs.filter(status=filters.status) if filters.status else qs.filter(
         status__in=OPEN_STATUSES
     )
