@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("tickets/", include((ticket_pages, "tickets"))),
     path("queue/", queue_views.queue_page, name="queue"),
+    path("signature-requests/", include("tickets.signature_urls")),
+    path("tam/", include("tickets.tam_urls")),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),
