@@ -64,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Access to the Django admin site; services keep it equal to ``role == admin``.
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The language of the e-mails and notifications this user receives; follows their choice
+    # in the portal (browser language at sign-in, or the language switch).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="en")
     # Part of the session hash: changing it ends every session of the user at once.
     session_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 

@@ -71,22 +71,22 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
             ticket=ticket, kind=kind, created_at=now,
             new_value=ticket.response_due_at.isoformat(),
         )
-        if breach:
-            message = _("%(number)s breached its first-response deadline (severity %(sev)d, "
-                        "%(company)s).")
-        else:
-            message = _("%(number)s is at risk of missing its first-response deadline "
-                        "(severity %(sev)d, %(company)s).")
-        message = message % {"number": ticket.number, "sev": ticket.severity,
-                             "company": ticket.company.name}
-        notify(
-            sla_recipients(ticket), ticket=ticket, event=event, message=message,
-            email_subject=f"[{ticket.number}] {message}",
-            email_body=_("%(message)s\n\nSubject: %(subject)s\nDue: %(due)s\n") % {
+
+        def compose() -> tuple[str, str]:
+            values = {"number": ticket.number, "sev": ticket.severity,
+                      "company": ticket.company.name}
+            if breach:
+                message = _("%(number)s breached its first-response deadline (severity "
+                            "%(sev)d, %(company)s).") % values
+            else:
+                message = _("%(number)s is at risk of missing its first-response deadline "
+                            "(severity %(sev)d, %(company)s).") % values
+            return message, _("%(message)s\n\nSubject: %(subject)s\nDue: %(due)s\n") % {
                 "message": message, "subject": ticket.subject,
                 "due": ticket.response_due_at.isoformat(),
-            },
-        )
+            }
+
+        notify(sla_recipients(ticket), ticket=ticket, event=event, compose=compose)
     return True
 
 

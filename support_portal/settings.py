@@ -256,6 +256,14 @@ EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@portal.example.com")
+# Where customers write to and reply to (the inbound mailbox); and the domain of our
+# Message-IDs, which thread replies back to their ticket.
+SUPPORT_EMAIL_ADDRESS = env.str("SUPPORT_EMAIL_ADDRESS", default=DEFAULT_FROM_EMAIL)
+EMAIL_MESSAGE_DOMAIN = env.str("EMAIL_MESSAGE_DOMAIN", default="portal.example.com")
+# Links in e-mails point here.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+# Inbound e-mail: the mailbox polled by Celery beat, e.g. imaps://support:pw@mail.example.com/INBOX
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Product ----------------------------------------------------------------------------

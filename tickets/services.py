@@ -28,7 +28,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.notifications import email
+from tickets.notifications import email_users
 
 UNSET: Any = object()
 #: How far back staff may date a phone call they log (the call time starts the SLA clock).
@@ -90,16 +90,20 @@ def ticket_create(
             created_at=start, response_due_at=due, response_warn_at=warn,
         )
         event = _event(ticket, EventKind.CREATED, created_by or requester, new=channel, at=start)
-        email(
-            [requester.email], ticket=ticket, event=event,
-            subject=f"[{ticket.number}] {_('We received your request')}: {ticket.subject}",
-            body=_("We received your request %(number)s (severity %(severity)d).\n"
-                   "An engineer will respond by %(due)s.\n\n%(description)s\n") % {
-                "number": ticket.number, "severity": severity,
-                "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"),
-                "description": description,
-            },
-        )
+
+        def acknowledgement() -> tuple[str, str]:
+            # An automatic acknowledgement: it does not count as the first response.
+            return (
+                _("We received your request: %(subject)s") % {"subject": ticket.subject},
+                _("We received your request %(number)s (severity %(severity)d).\n"
+                  "An engineer will respond by %(due)s.\n\n%(description)s\n") % {
+                    "number": ticket.number, "severity": severity,
+                    "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"),
+                    "description": description,
+                },
+            )
+
+        email_users([requester], ticket=ticket, event=event, compose=acknowledgement)
     return ticket
 
 
@@ -110,9 +114,10 @@ def _lock(ticket: Ticket) -> Ticket:
 @transaction.atomic
 def ticket_change(
     *, ticket: Ticket, actor: User, severity: int | None = None, status: str | None = None,
-    assignee: Any = UNSET,
+    assignee: Any = UNSET, notify_customer: bool = True,
 ) -> Ticket:
-    """Staff corrections: severity (recomputing an unanswered deadline), status, assignee."""
+    """Staff corrections: severity (recomputing an unanswered deadline), status, assignee.
+    ``notify_customer=False`` when the caller informs the customer itself."""
     ticket = _lock(ticket)
     now = timezone.now()
     if severity is not None and severity != ticket.severity:
@@ -135,8 +140,18 @@ def ticket_change(
                 _("A ticket cannot go from “%(old)s” to “%(new)s”.")
                 % {"old": Status(ticket.status).label, "new": Status(status).label}
             )
-        _event(ticket, EventKind.STATUS, actor, ticket.status, status, at=now)
+        status_event = _event(ticket, EventKind.STATUS, actor, ticket.status, status, at=now)
         ticket.status = status
+        if notify_customer and status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
+                                          Status.CLOSED):
+            # The customer hears about the changes that concern them.
+            email_users([ticket.requester], ticket=ticket, event=status_event, compose=lambda: (
+                _("%(number)s is now: %(status)s") % {"number": ticket.number,
+                                                     "status": Status(status).label},
+                _("The status of your request %(number)s (%(subject)s) changed to “%(status)s”."
+                  "\n") % {"number": ticket.number, "subject": ticket.subject,
+                           "status": Status(status).label},
+            ))
         if status == Status.RESOLVED:
             ticket.resolved_at = now
         elif status == Status.CLOSED:
@@ -218,10 +233,11 @@ def comment_add(
         if ticket.status == Status.NEW:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
-        email([ticket.requester.email], ticket=ticket, event=event,
-              subject=f"[{ticket.number}] {ticket.subject}",
-              body=_("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
-                  "author": author.full_name, "number": ticket.number, "body": body})
+        email_users([ticket.requester], ticket=ticket, event=event, compose=lambda: (
+            ticket.subject,
+            _("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
+                "author": author.full_name, "number": ticket.number, "body": body},
+        ))
     elif not author.is_support_staff:
         if ticket.status == Status.RESOLVED:
             _event(ticket, EventKind.REOPENED, author, ticket.status, Status.OPEN, at=now)
@@ -230,11 +246,11 @@ def comment_add(
         elif ticket.status == Status.WAITING_ON_CUSTOMER:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
-        if ticket.assignee is not None:
-            email([ticket.assignee.email], ticket=ticket, event=event,
-                  subject=f"[{ticket.number}] {ticket.subject}",
-                  body=_("%(author)s wrote on %(number)s:\n\n%(body)s\n") % {
-                      "author": author.full_name, "number": ticket.number, "body": body})
+        email_users([ticket.assignee], ticket=ticket, event=event, compose=lambda: (
+            ticket.subject,
+            _("%(author)s wrote on %(number)s:\n\n%(body)s\n") % {
+                "author": author.full_name, "number": ticket.number, "body": body},
+        ))
     ticket.save()
     return comment
 

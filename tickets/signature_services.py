@@ -202,7 +202,9 @@ def signature_request_transition(
     services.comment_add(ticket=request.ticket, author=actor, body=_step_message(request, to))
     if to in (SignatureStatus.RELEASED, SignatureStatus.REJECTED):
         request.customer_informed_at = now
-        services.ticket_change(ticket=request.ticket, actor=actor, status="resolved")
+        # The step message above already told the customer.
+        services.ticket_change(ticket=request.ticket, actor=actor, status="resolved",
+                               notify_customer=False)
     request.save()
     return request
 

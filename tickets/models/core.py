@@ -356,6 +356,7 @@ class OutboundEmail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    language = models.CharField(_("language"), max_length=8, default="en")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True,
                                related_name="+")
     event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, null=True, blank=True,
