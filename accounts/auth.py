@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,6 +40,17 @@ def lockout_response(
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     return render(request, "registration/locked_out.html", {"message": message}, status=429)
+
+
+@receiver(user_logged_in)
+def _remember_language(sender: object, request: HttpRequest | None, user: Any,
+                       **kwargs: Any) -> None:
+    """The language the user signs in with (browser or their switch) is the one their e-mails
+    are written in."""
+    code = getattr(request, "LANGUAGE_CODE", None)
+    if code and code != user.language and code in dict(settings.LANGUAGES):
+        type(user).objects.filter(pk=user.pk).update(language=code)
+        user.language = code
 
 
 @receiver(user_logged_in)

@@ -1,10 +1,14 @@
 """Server-rendered account pages: sign-in, sign-out and the home page."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from tickets.views import ticket_list
 
 
@@ -26,3 +30,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_support_staff and not user.is_portal_admin:  # type: ignore[union-attr]
         return redirect("queue")
     return ticket_list(request)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, and the choice is remembered for the user's e-mails."""
+    response = i18n_views.set_language(request)
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=code)
+    return response

@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                  "options": {"expires": SLA_SCAN_SECONDS}},
     "deliver-outbox": {"task": "tickets.tasks.deliver_outbox", "schedule": 60.0,
                        "options": {"expires": 60.0}},
+    "poll-inbound-mail": {"task": "tickets.tasks.poll_inbound_mail", "schedule": 60.0,
+                          "options": {"expires": 60.0}},
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),

@@ -30,8 +30,9 @@ MAX_ATTEMPTS = 8
 Compose = Callable[[], tuple[str, str]]
 
 
-def _recipients(users: Iterable[User | None]) -> list[User]:
-    return list({u.pk: u for u in users if u is not None and u.is_active}.values())
+def _recipients(users: Iterable[User | None], *, only_active: bool = True) -> list[User]:
+    return list({u.pk: u for u in users
+                 if u is not None and (u.is_active or not only_active)}.values())
 
 
 def _in_language(user: User, compose: Compose) -> tuple[str, str]:
@@ -54,10 +55,12 @@ def notify(
 
 def email_users(
     users: Iterable[User | None], *, ticket: Ticket | None, event: TicketEvent | None,
-    compose: Compose,
+    compose: Compose, only_active: bool = True,
 ) -> None:
+    """``only_active=False`` only for answers to someone who wrote to us (e.g. telling a
+    deactivated contact why their e-mail was refused)."""
     rows = []
-    for user in _recipients(users):
+    for user in _recipients(users, only_active=only_active):
         subject, body = _in_language(user, compose)
         if ticket is not None and f"[{ticket.number}]" not in subject:
             # The number in the subject threads replies back to the ticket.

@@ -5,6 +5,7 @@ ticket's timeline, and queues its notifications in the same transaction.
 """
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -200,9 +201,8 @@ def _store_attachment(ticket: Ticket, uploaded_by: User, upload: UploadedFile,
 @transaction.atomic
 def comment_add(
     *, ticket: Ticket, author: User, body: str, internal: bool = False,
-    files: list[UploadedFile] | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> Comment:
-    files = files or []
     for upload in files:
         _check_upload(upload)
     body = body.strip()

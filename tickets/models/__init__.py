@@ -10,4 +10,5 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
     parse_number,
     private_storage,
 )
+from tickets.models.mail import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403
