@@ -22,6 +22,7 @@ urlpatterns = [
     path("queue/", queue_views.queue_page, name="queue"),
     path("signature-requests/", include("tickets.signature_urls")),
     path("tam/", include("tickets.tam_urls")),
+    path("notifications/", include("tickets.notification_urls")),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),

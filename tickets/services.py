@@ -29,7 +29,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.notifications import email_users
+from tickets.notifications import email_users, notify
 
 UNSET: Any = object()
 #: How far back staff may date a phone call they log (the call time starts the SLA clock).
@@ -146,7 +146,7 @@ def ticket_change(
         if notify_customer and status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED,
                                           Status.CLOSED):
             # The customer hears about the changes that concern them.
-            email_users([ticket.requester], ticket=ticket, event=status_event, compose=lambda: (
+            notify([ticket.requester], ticket=ticket, event=status_event, compose=lambda: (
                 _("%(number)s is now: %(status)s") % {"number": ticket.number,
                                                      "status": Status(status).label},
                 _("The status of your request %(number)s (%(subject)s) changed to “%(status)s”."
@@ -233,8 +233,9 @@ def comment_add(
         if ticket.status == Status.NEW:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
-        email_users([ticket.requester], ticket=ticket, event=event, compose=lambda: (
-            ticket.subject,
+        notify([ticket.requester], ticket=ticket, event=event, compose=lambda: (
+            _("%(author)s replied to %(number)s: %(subject)s") % {
+                "author": author.full_name, "number": ticket.number, "subject": ticket.subject},
             _("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
                 "author": author.full_name, "number": ticket.number, "body": body},
         ))
@@ -246,8 +247,9 @@ def comment_add(
         elif ticket.status == Status.WAITING_ON_CUSTOMER:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
-        email_users([ticket.assignee], ticket=ticket, event=event, compose=lambda: (
-            ticket.subject,
+        notify([ticket.assignee], ticket=ticket, event=event, compose=lambda: (
+            _("%(author)s wrote on %(number)s: %(subject)s") % {
+                "author": author.full_name, "number": ticket.number, "subject": ticket.subject},
             _("%(author)s wrote on %(number)s:\n\n%(body)s\n") % {
                 "author": author.full_name, "number": ticket.number, "body": body},
         ))
