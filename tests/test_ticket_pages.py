@@ -2,9 +2,10 @@
 timeline, replies and staff changes, and the admin of tickets and SLA data."""
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -79,8 +80,10 @@ def test_it_files_a_ticket_through_the_portal(client, contact_a, company_a):
 
 def test_it_shows_the_priority_line_next_to_severity_1(client, contact_a, settings):
     settings.PRIORITY_PHONE_LINE = "+1 800 555 0100"
-    client.force_login(contact_a)
-    page = client.get("/tickets/new/")
+    # Office hours, so the after-hours reminder (tested in test_priority_line) stays away.
+    with time_machine.travel(datetime(2026, 11, 25, 13, 0, tzinfo=UTC), tick=False):
+        client.force_login(contact_a)
+        page = client.get("/tickets/new/")
     assert page.status_code == 200
     content = page.content.decode()
     assert "also call the priority line" in content

@@ -18,8 +18,11 @@ from tickets import services
 from tickets.models import (
     Attachment,
     Comment,
+    DatabaseRelease,
+    InboundEmail,
     Notification,
     OutboundEmail,
+    SignatureRequest,
     Status,
     Ticket,
     TicketEvent,
@@ -227,3 +230,84 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     raw_id_fields = ["ticket", "event"]
+
+
+# --- Antivirus-signature change requests (SPEC §7) ------------------------------------------
+# Kept in one block at the end of the module; its import can join the one above.
+
+
+@admin.register(DatabaseRelease)
+class DatabaseReleaseAdmin(admin.ModelAdmin):
+    """Releases are records: added here or through the expert pages, never edited (the newest
+    one decides which customers may file signature requests). A release that fixed a request is
+    protected from deletion."""
+
+    list_display = ["version", "released_at", "expedited", "created_by", "created_at"]
+    list_filter = ["expedited"]
+    list_select_related = ["created_by"]
+    search_fields = ["version"]
+    date_hierarchy = "released_at"
+    ordering = ["-released_at", "-pk"]
+    fields = ["version", "released_at", "expedited", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: DatabaseRelease, form: Any,
+                   change: bool) -> None:
+        obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SignatureRequest)
+class SignatureRequestAdmin(ReadOnlyAdmin):
+    """Read-only: the expert steps go through ``signature_request_transition`` (on the request's
+    portal page), which records the event and informs the customer. The stored sample is never
+    linked in place; the download goes through the permission-checked endpoint."""
+
+    list_display = ["number", "type", "status", "company", "database_version", "sha256",
+                    "release", "created_at"]
+    list_filter = ["status", "type"]
+    list_select_related = ["ticket__company", "release"]
+    search_fields = ["sha256", "database_version", "sample_name"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    # Not ``sample``: the admin would link the stored name as if it could be opened in place.
+    fields = readonly_fields = (
+        "ticket", "portal_page", "type", "status", "database_version", "object_url",
+        "sample_name", "sample_size", "sha256", "sample_download", "release",
+        "rejection_reason", "analysis_started_at", "decided_at", "customer_informed_at",
+        "created_at",
+    )
+
+    @admin.display(description=_("number"), ordering="ticket_id")
+    def number(self, request: SignatureRequest) -> str:
+        return request.ticket.number
+
+    @admin.display(description=_("company"), ordering="ticket__company__name")
+    def company(self, request: SignatureRequest) -> str:
+        return request.ticket.company.name
+
+    @admin.display(description=_("portal page"))
+    def portal_page(self, request: SignatureRequest) -> str:
+        return format_html('<a href="/signature-requests/{}/">{}</a>', request.pk,
+                           gettext("Open (expert actions are there)"))
+
+    @admin.display(description=_("sample"))
+    def sample_download(self, request: SignatureRequest) -> str:
+        if not request.sample:
+            return gettext("No file (hash only)")
+        # Always an application/octet-stream attachment: the sample may be live malware.
+        return format_html('<a href="/api/v1/signature-requests/{}/sample/" download>{}</a>',
+                           request.pk, gettext("Download"))
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    """What arrived in the support mailbox and what became of it (the envelope only)."""
+
+    list_display = ["received_at", "sender", "subject", "outcome", "reason", "ticket"]
+    list_filter = ["outcome"]
+    search_fields = ["sender", "subject", "message_id"]
+    list_select_related = ["ticket"]

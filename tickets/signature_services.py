@@ -219,5 +219,8 @@ def database_release_create(*, actor: User, version: str, released_at: datetime 
         raise ValidationError({"version": [_("A version is required.")]})
     if DatabaseRelease.objects.filter(version=version).exists():
         raise ValidationError({"version": [_("This release is already recorded.")]})
+    if released_at is not None and released_at > timezone.now():
+        # A future release would at once become "the latest" and refuse every customer.
+        raise ValidationError({"released_at": [_("The release time cannot be in the future.")]})
     return DatabaseRelease.objects.create(version=version, released_at=released_at or
                                           timezone.now(), expedited=expedited, created_by=actor)
