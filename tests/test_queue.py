@@ -122,3 +122,14 @@ def test_the_queue_api_costs_the_same_queries_for_5_or_60_tickets(
         file_ticket(contact_a)
     with django_assert_num_queries(2):
         assert len(client.get(QUEUE, {"page_size": 60}).json()["results"]) == 60
+
+
+def test_pages_continue_the_exact_order(api, engineer, mixed_queue):
+    """The queue pages sort and cut the ticket ids first, then join the page's rows."""
+    with time_machine.travel(NOW, tick=False):
+        client = api(engineer)
+        pages = [client.get(QUEUE, {"page_size": 5, "page": n}).json() for n in (1, 2, 3)]
+    subjects = [row["subject"] for page in pages for row in page["results"]]
+    assert subjects == mixed_queue
+    assert pages[0]["count"] == len(mixed_queue)
+    assert pages[2]["next"] is None

@@ -26,7 +26,7 @@ from tickets.access import (
 )
 from tickets.downloads import attachment_download
 from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
-from tickets.selectors import QueueFilters, queue_for
+from tickets.selectors import QueueFilters, QueuePaginator, queue_for
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -281,6 +281,7 @@ class QueueApi(APIView):
         params.is_valid(raise_exception=True)
         now = timezone.now()
         paginator = Pagination()
+        paginator.django_paginator_class = QueuePaginator
         page = paginator.paginate_queryset(queue_for(user, params.to_filters(), now), request,
                                            view=self)
         data = QueueRowOutput(page, many=True, context={"now": now}).data

@@ -12,7 +12,7 @@ from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from accounts.models import Company, User
 from tickets.access import require_staff
 from tickets.api import QueueFiltersInput
 from tickets.models import Kind, Severity, SlaState, Status, Ticket
-from tickets.selectors import QueueFilters, queue_for
+from tickets.selectors import QueueFilters, QueuePaginator, queue_for
 
 PAGE_SIZE = 50
 #: Seconds between two refreshes of the results by htmx.
@@ -174,7 +174,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
     accepted, filters, errors = parse_filters(request.GET)
     now = timezone.now()
-    page: Page[Ticket] = Paginator(queue_for(user, filters, now), PAGE_SIZE).get_page(
+    page: Page[Ticket] = QueuePaginator(queue_for(user, filters, now), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [

@@ -1,0 +1,660 @@
+"""Fast, reproducible seed data for the queue benchmark.
+
+Small tables (users, companies, contacts) go through ``bulk_create``; tickets, comments and
+timeline events are streamed with PostgreSQL ``COPY`` (psycopg2 ``copy_expert``). Every user
+gets the same precomputed password hash, so 1,600 contacts cost one PBKDF2 run, not 1,600.
+
+Import only after ``django.setup()``.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from accounts.models import Company, Contact, Plan, Role, User
+from sla import deadlines
+from sla.models import SlaPolicy
+from tickets.models import Comment, Ticket, TicketEvent
+
+BENCH_PASSWORD = "bench-only-password-2026"  # noqa: S105 - throwaway database
+ENGINEER_EMAIL = "engineer1@bench.example"
+
+CONTACTS_PER_COMPANY = 8
+ENGINEERS = 8
+TAMS = 4
+ENHANCED_SHARE = 0.70
+#: Share of the open tickets still waiting for a first response.
+UNANSWERED_SHARE = 0.25
+#: Share of *all* tickets that breached their first-response target (SPEC §4).
+BREACH_SHARE = 0.01
+HISTORY_DAYS = 180
+
+SEVERITY_WEIGHTS = {1: 5, 2: 20, 3: 45, 4: 30}
+KIND_WEIGHTS = {"incident": 75, "service_request": 22, "signature_change": 3}
+CHANNEL_WEIGHTS = {"portal": 60, "api": 15, "email": 15, "phone": 10}
+PRODUCTS = [
+    "Endpoint Security",
+    "Mail Gateway",
+    "Security Center",
+    "File Server Protection",
+    "Mobile Security",
+    "Cloud Workload Protection",
+]
+VERSIONS = ["11.5", "12.0", "12.1", "12.2", "13.0"]
+TIMEZONES = [
+    "UTC",
+    "America/Sao_Paulo",
+    "Europe/Berlin",
+    "Europe/London",
+    "Asia/Singapore",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+]
+SUBJECTS = [
+    "Servers crash after the latest update",
+    "Quarantine fills the system disk",
+    "Console shows a stale device list",
+    "Licence count differs between two reports",
+    "Mail gateway rejects signed messages",
+    "Scheduled scan misses network shares",
+    "Need an export of audit events",
+    "Agent install fails on Windows Server 2025",
+    "High CPU usage during real-time scanning",
+    "False positive on an in-house build tool",
+    "Update server returns HTTP 503",
+    "Policy changes do not reach remote offices",
+    "Cannot activate the new licence key",
+    "Slow boot on VDI machines with the agent",
+    "Detections missing from the weekly report",
+    "Request: add a second administrator",
+]
+FIRST_NAMES = [
+    "Alice",
+    "Bruno",
+    "Carla",
+    "Diego",
+    "Elena",
+    "Fabio",
+    "Hanna",
+    "Jonas",
+    "Lena",
+    "Sam",
+    "Kim",
+    "Wei",
+    "Priya",
+    "Omar",
+    "Sofia",
+    "Lucas",
+    "Mia",
+    "Noah",
+    "Ana",
+    "Ivan",
+    "Yuki",
+    "Zoe",
+    "Raj",
+    "Eva",
+]
+LAST_NAMES = [
+    "Ferreira",
+    "Costa",
+    "Mendes",
+    "Lima",
+    "Souza",
+    "Rocha",
+    "Weber",
+    "Keller",
+    "Fischer",
+    "Carter",
+    "Lee",
+    "Tan",
+    "Patel",
+    "Haddad",
+    "Rossi",
+    "Martin",
+    "Silva",
+    "Nakamura",
+    "Novak",
+    "Brown",
+    "Jensen",
+    "Kowalski",
+]
+COMPANY_WORDS = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Adventure",
+    "Litware",
+    "Proseware",
+    "Wingtip",
+    "Woodgrove",
+    "Alpine",
+    "Coho",
+    "Lucerne",
+    "Margie",
+    "Humongous",
+    "Trey",
+    "Fourth",
+    "Blue Yonder",
+    "Graphic",
+    "Wide World",
+    "Southridge",
+]
+COMPANY_KINDS = [
+    "Bank",
+    "Health",
+    "Retail",
+    "Logistics",
+    "Insurance",
+    "Energy",
+    "Telecom",
+    "Foods",
+    "Airlines",
+    "Media",
+]
+LOREM = (
+    "Observed on several endpoints since this morning. The event log shows the service "
+    "restarting every few minutes and users report that the machines become unresponsive. "
+    "We rolled back one machine and the problem disappeared there. Logs from two affected "
+    "hosts are available on request. Please advise on a workaround until a fix ships. "
+)
+
+
+@dataclass
+class SeedReport:
+    companies: int = 0
+    users: int = 0
+    contacts: int = 0
+    tickets: int = 0
+    open_tickets: int = 0
+    unanswered_open: int = 0
+    breached: int = 0
+    comments: int = 0
+    events: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# --- COPY helpers ----------------------------------------------------------------------------
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def copy_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    chunk_rows: int = 50_000,
+) -> int:
+    """Stream ``rows`` into ``model``'s table with COPY (text format), in chunks.
+
+    Columns the model gained after this seed was written get their Python default (COPY does
+    not know Django defaults); a new NOT NULL column without one stops with a clear error."""
+    table = model._meta.db_table
+    extra_columns: list[str] = []
+    extra_values: list[Any] = []
+    for f in model._meta.concrete_fields:
+        if f.column in columns or f.primary_key:
+            continue
+        if f.has_default():
+            extra_columns.append(f.column)
+            extra_values.append(f.get_default())
+        elif not f.null:
+            raise RuntimeError(
+                f"bench seed: {table}.{f.column} is NOT NULL without a default; "
+                "add it to bench/seed.py"
+            )
+    if extra_columns:
+        columns = [*columns, *extra_columns]
+        rows = ((*row, *extra_values) for row in rows)
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    count = 0
+    buffer = io.StringIO()
+    in_buffer = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg2 cursor under Django's wrapper
+        for row in rows:
+            buffer.write("\t".join(_copy_value(v) for v in row))
+            buffer.write("\n")
+            in_buffer += 1
+            if in_buffer >= chunk_rows:
+                buffer.seek(0)
+                raw.copy_expert(sql, buffer)
+                count += in_buffer
+                buffer, in_buffer = io.StringIO(), 0
+        if in_buffer:
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+            count += in_buffer
+    return count
+
+
+def _reset_sequence(model: type[Model]) -> None:
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our names
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        )
+
+
+# --- People and accounts ---------------------------------------------------------------------
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def _seed_accounts(rng: random.Random, companies: int, now: datetime) -> dict[str, Any]:
+    password = make_password(BENCH_PASSWORD)  # one hash, shared by every bench user
+    today = now.date()
+    staff: list[User] = [
+        User(
+            email=f"engineer{i}@bench.example",
+            full_name=_name(rng),
+            role=Role.ENGINEER,
+            password=password,
+            date_joined=now - timedelta(days=400),
+        )
+        for i in range(1, ENGINEERS + 1)
+    ]
+    staff += [
+        User(
+            email=f"tam{i}@bench.example",
+            full_name=_name(rng),
+            role=Role.TAM,
+            password=password,
+            date_joined=now - timedelta(days=400),
+        )
+        for i in range(1, TAMS + 1)
+    ]
+    staff.append(
+        User(
+            email="admin@bench.example",
+            full_name="Bench Admin",
+            role=Role.ADMIN,
+            is_staff=True,
+            is_superuser=True,
+            password=password,
+            date_joined=now - timedelta(days=400),
+        )
+    )
+    staff = User.objects.bulk_create(staff)
+    engineers = [u for u in staff if u.role == Role.ENGINEER]
+    tams = [u for u in staff if u.role == Role.TAM]
+
+    plans = {p.code: p for p in Plan.objects.all()}
+    enhanced_count = round(companies * ENHANCED_SHARE)
+    plan_codes = ["enhanced"] * enhanced_count + ["standard"] * (companies - enhanced_count)
+    rng.shuffle(plan_codes)
+    company_objs = []
+    for i, code in enumerate(plan_codes):
+        name = (
+            f"{COMPANY_WORDS[i % len(COMPANY_WORDS)]} "
+            f"{COMPANY_KINDS[(i // len(COMPANY_WORDS)) % len(COMPANY_KINDS)]} {i + 1:03d}"
+        )
+        enhanced = code == "enhanced"
+        company_objs.append(
+            Company(
+                name=name,
+                plan=plans[code],
+                license="plus" if enhanced or rng.random() < 0.2 else "standard",
+                tam=tams[i % len(tams)] if enhanced else None,
+                timezone=rng.choice(TIMEZONES),
+                license_valid_from=today - timedelta(days=400),
+                license_valid_until=today + timedelta(days=rng.randint(30, 700)),
+            )
+        )
+    company_objs = Company.objects.bulk_create(company_objs)
+
+    contact_users: list[User] = []
+    contact_meta: list[tuple[Company, bool]] = []
+    for company in company_objs:
+        limit = company.plan.contact_limit
+        for n in range(CONTACTS_PER_COMPANY):
+            # Eight named contacts each; on a plan with a smaller limit the rest are
+            # deactivated (kept for history, not counted: SPEC §2).
+            active = n < limit
+            contact_users.append(
+                User(
+                    email=f"contact{n + 1}.c{company.pk}@bench.example",
+                    full_name=_name(rng),
+                    role=Role.CONTACT,
+                    password=password,
+                    is_active=active,
+                    date_joined=now - timedelta(days=390),
+                )
+            )
+            contact_meta.append((company, active))
+    contact_users = User.objects.bulk_create(contact_users, batch_size=2000)
+    contacts = Contact.objects.bulk_create(
+        [
+            Contact(
+                user=u,
+                company=c,
+                is_active=active,
+                phone="+1 555 0100",
+                deactivated_at=None if active else now - timedelta(days=30),
+            )
+            for u, (c, active) in zip(contact_users, contact_meta, strict=True)
+        ],
+        batch_size=2000,
+    )
+    by_company: dict[int, dict[str, list[int]]] = {}
+    for contact in contacts:
+        slot = by_company.setdefault(contact.company_id, {"active": [], "all": []})
+        slot["all"].append(contact.user_id)
+        if contact.is_active:
+            slot["active"].append(contact.user_id)
+    return {
+        "engineers": [u.pk for u in engineers],
+        "companies": company_objs,
+        "contacts": by_company,
+        "users": len(staff) + len(contact_users),
+        "contact_count": len(contacts),
+    }
+
+
+# --- Tickets ---------------------------------------------------------------------------------
+
+
+class _Deadlines:
+    """(plan, severity) → target and calendar, read from the seeded SLA policies."""
+
+    def __init__(self) -> None:
+        self.policies: dict[tuple[int, int], tuple[timedelta, deadlines.Calendar, float]] = {}
+        for policy in SlaPolicy.objects.select_related("calendar"):
+            calendar = policy.calendar.as_calendar([])
+            self.policies[(policy.plan_id, policy.severity)] = (
+                policy.target,
+                calendar,
+                policy.warning_percent / 100,
+            )
+
+    def target(self, plan_id: int, severity: int) -> timedelta:
+        return self.policies[(plan_id, severity)][0]
+
+    def due_and_warn(
+        self, plan_id: int, severity: int, start: datetime
+    ) -> tuple[datetime, datetime]:
+        target, calendar, warn_share = self.policies[(plan_id, severity)]
+        return (
+            deadlines.deadline(start, target, calendar),
+            deadlines.deadline(start, target * warn_share, calendar),
+        )
+
+    def after(self, plan_id: int, severity: int, start: datetime, share: float) -> datetime:
+        """The instant ``share`` of the target's open time after ``start``."""
+        target, calendar, _warn = self.policies[(plan_id, severity)]
+        return deadlines.deadline(start, target * share, calendar)
+
+
+def _weighted(rng: random.Random, weights: dict[Any, int], k: int) -> list[Any]:
+    return rng.choices(list(weights), weights=list(weights.values()), k=k)
+
+
+TICKET_COLUMNS = [
+    "id",
+    "company_id",
+    "requester_id",
+    "subject",
+    "description",
+    "severity",
+    "kind",
+    "channel",
+    "status",
+    "assignee_id",
+    "product",
+    "product_version",
+    "priority_tier",
+    "created_at",
+    "updated_at",
+    "response_due_at",
+    "response_warn_at",
+    "first_response_at",
+    "response_warned_at",
+    "response_breached_at",
+    "resolved_at",
+    "closed_at",
+]
+COMMENT_COLUMNS = ["ticket_id", "author_id", "body", "internal", "created_at"]
+EVENT_COLUMNS = [
+    "ticket_id",
+    "actor_id",
+    "kind",
+    "old_value",
+    "new_value",
+    "internal",
+    "created_at",
+]
+
+
+def _build_tickets(
+    rng: random.Random, now: datetime, total: int, open_count: int, accounts: dict[str, Any]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, int]]:
+    sla = _Deadlines()
+    companies: list[Company] = accounts["companies"]
+    contacts: dict[int, dict[str, list[int]]] = accounts["contacts"]
+    engineers: list[int] = accounts["engineers"]
+    # Bigger (enhanced) customers file more tickets.
+    company_weights = [3 if c.plan.code == "enhanced" else 1 for c in companies]
+
+    open_count = min(open_count, total)
+    unanswered = round(open_count * UNANSWERED_SHARE)
+    answered_open = open_count - unanswered
+    closed_count = total - open_count
+    breach_budget = round(total * BREACH_SHARE)
+    unanswered_breached = min(unanswered // 4, round(breach_budget * 0.4))
+    answered_total = answered_open + closed_count
+    late_share = max(0, breach_budget - unanswered_breached) / max(1, answered_total)
+
+    # Kinds of ticket in id order: the oldest (closed) first, the open ones last.
+    plan_kinds = (
+        ["closed"] * closed_count
+        + ["answered"] * answered_open
+        + ["breached"] * unanswered_breached
+        + ["waiting"] * (unanswered - unanswered_breached)
+    )
+    company_pick = rng.choices(companies, weights=company_weights, k=total)
+    severities = _weighted(rng, SEVERITY_WEIGHTS, total)
+    kinds = _weighted(rng, KIND_WEIGHTS, total)
+    channels = _weighted(rng, CHANNEL_WEIGHTS, total)
+
+    tickets: list[tuple[Any, ...]] = []
+    comments: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    counts = {"breached": 0}
+    # Closed tickets spread over the history, oldest first, so ids grow with created_at.
+    closed_ages = sorted((rng.uniform(2, HISTORY_DAYS) for _ in range(closed_count)), reverse=True)
+    for i, what in enumerate(plan_kinds):
+        pk = i + 1
+        company = company_pick[i]
+        plan_id, tier = company.plan_id, company.plan.priority_tier
+        severity = severities[i]
+        target = sla.target(plan_id, severity)
+        people = contacts[company.pk]
+        requester = rng.choice(people["all"] if what == "closed" else people["active"])
+        first_response = warned = breached = resolved = closed = None
+        assignee: int | None = rng.choice(engineers)
+        status = "closed"
+
+        if what == "closed":
+            created = now - timedelta(days=closed_ages[i])
+        elif what == "answered":
+            # Open and answered: mostly recent, a long tail up to two months.
+            age = min(timedelta(days=60), timedelta(days=rng.expovariate(1 / 8)))
+            created = now - max(age, timedelta(hours=1))
+            status = rng.choices(["open", "waiting_on_customer"], weights=[6, 4])[0]
+        elif what == "breached":
+            created = now - target * rng.uniform(1.1, 4.0) - timedelta(hours=rng.uniform(0, 72))
+            status = rng.choices(["new", "open"], weights=[85, 15])[0]
+            assignee = assignee if rng.random() < 0.4 else None
+        else:  # waiting for a first response, deadline still ahead
+            created = now - target * rng.uniform(0.0, 0.97)
+            status = rng.choices(["new", "open"], weights=[85, 15])[0]
+            assignee = assignee if rng.random() < 0.2 else None
+        due, warn = sla.due_and_warn(plan_id, severity, created)
+
+        if what == "breached":
+            while due >= now:  # business hours can stretch the deadline past now
+                created -= timedelta(days=1)
+                due, warn = sla.due_and_warn(plan_id, severity, created)
+            warned, breached = warn, due
+        elif what == "waiting":
+            warned = warn if warn <= now else None
+        else:
+            late = rng.random() < late_share
+            if late:
+                first_response = due + timedelta(minutes=rng.uniform(5, 240))
+            else:
+                first_response = sla.after(plan_id, severity, created, rng.uniform(0.05, 0.95))
+            if first_response >= now:
+                first_response = created + (now - created) * rng.uniform(0.1, 0.9)
+                late = first_response > due
+            if first_response > warn:
+                warned = warn
+            if late:
+                breached = due
+            if what == "closed":
+                resolved = min(
+                    first_response + timedelta(hours=rng.uniform(1, 240)), now - timedelta(hours=1)
+                )
+                if resolved < now - timedelta(days=7):
+                    closed = resolved + timedelta(days=7)
+                else:
+                    status = "resolved"
+        if breached is not None:
+            counts["breached"] += 1
+        updated = max(t for t in (created, first_response, resolved, closed) if t is not None)
+        subject = rng.choice(SUBJECTS)
+        tickets.append(
+            (
+                pk,
+                company.pk,
+                requester,
+                subject,
+                f"{subject}. {LOREM[: rng.randint(120, 600)]}",
+                severity,
+                kinds[i],
+                channels[i],
+                status,
+                assignee,
+                rng.choice(PRODUCTS),
+                rng.choice(VERSIONS),
+                tier,
+                created,
+                updated,
+                due,
+                warn,
+                first_response,
+                warned,
+                breached,
+                resolved,
+                closed,
+            )
+        )
+        events.append((pk, requester, "created", "", "", False, created))
+        if warned is not None:
+            events.append((pk, None, "sla_warning", "", "", True, warned))
+        if breached is not None and (first_response is None or breached < first_response):
+            events.append((pk, None, "sla_breach", "", "", False, breached))
+        if first_response is not None:
+            author = assignee or rng.choice(engineers)
+            comments.append(
+                (
+                    pk,
+                    author,
+                    "Thanks for the report. We are reproducing it in our "
+                    "lab and will update you shortly.",
+                    False,
+                    first_response,
+                )
+            )
+            events.append((pk, author, "reply", "", "", False, first_response))
+            events.append(
+                (
+                    pk,
+                    author,
+                    "first_response",
+                    "",
+                    "met_late" if breached else "met",
+                    False,
+                    first_response,
+                )
+            )
+        if resolved is not None:
+            events.append((pk, assignee, "status", "open", "resolved", False, resolved))
+        if closed is not None:
+            events.append((pk, None, "status", "resolved", "closed", False, closed))
+    counts.update(unanswered=unanswered, open=open_count)
+    return tickets, comments, events, counts
+
+
+def seed(
+    *, tickets: int, open_tickets: int, companies: int, seed_value: int = 20260101
+) -> SeedReport:
+    """Fill an empty, migrated database. Returns counts and timings."""
+    rng = random.Random(seed_value)
+    now = timezone.now()
+    report = SeedReport()
+    started = time.perf_counter()
+    with transaction.atomic():
+        accounts = _seed_accounts(rng, companies, now)
+        report.seconds["accounts"] = round(time.perf_counter() - started, 2)
+
+        mark = time.perf_counter()
+        ticket_rows, comment_rows, event_rows, counts = _build_tickets(
+            rng, now, tickets, open_tickets, accounts
+        )
+        report.seconds["generate_rows"] = round(time.perf_counter() - mark, 2)
+
+        mark = time.perf_counter()
+        report.tickets = copy_rows(Ticket, TICKET_COLUMNS, ticket_rows)
+        report.seconds["copy_tickets"] = round(time.perf_counter() - mark, 2)
+        mark = time.perf_counter()
+        report.comments = copy_rows(Comment, COMMENT_COLUMNS, comment_rows)
+        report.events = copy_rows(TicketEvent, EVENT_COLUMNS, event_rows)
+        report.seconds["copy_comments_events"] = round(time.perf_counter() - mark, 2)
+        for model in (Ticket, Comment, TicketEvent):
+            _reset_sequence(model)
+
+    mark = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    report.seconds["vacuum_analyze"] = round(time.perf_counter() - mark, 2)
+    report.seconds["total"] = round(time.perf_counter() - started, 2)
+
+    report.companies = len(accounts["companies"])
+    report.users = accounts["users"]
+    report.contacts = accounts["contact_count"]
+    report.open_tickets = counts["open"]
+    report.unanswered_open = counts["unanswered"]
+    report.breached = counts["breached"]
+    return report
