@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck messages ci clean-demo bench
+.PHONY: install run test lint typecheck messages ci clean-demo bench browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,26 @@ run: install messages
 	$(BIN)/python manage.py seed_demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
+# The browser test (tests/test_dashboard_browser.py) drives Debian's Chromium through its
+# chromedriver; installed here when missing (as root, or through sudo), never downloaded by
+# Selenium.
+CHROMIUM     := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  echo "make: installing chromium and chromium-driver for the browser test (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  { $$SUDO apt-get update -qq \
+	    && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+	  || { echo "make: could not install chromium and chromium-driver; the browser test needs them." >&2; exit 1; }; \
+	  [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ] \
+	  || { echo "make: $(CHROMIUM) or $(CHROMEDRIVER) still missing after apt-get." >&2; exit 1; }; \
+	fi
+
 # The test suite, on real PostgreSQL and Redis (defaults in pyproject.toml; override with
-# DATABASE_URL / REDIS_URL).
-test: install messages
+# DATABASE_URL / REDIS_URL), and a headless Chromium for the browser test.
+test: install messages browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

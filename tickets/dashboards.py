@@ -131,7 +131,8 @@ def _cont(sorted_values: list[float], fraction: float) -> float:
 
 
 def _weeks(now: datetime) -> list[date]:
-    monday = (timezone.localtime(now).date() - timedelta(days=now.weekday()))
+    today = timezone.localtime(now).date()
+    monday = today - timedelta(days=today.weekday())
     return [monday - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
 
 

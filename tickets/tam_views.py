@@ -9,7 +9,7 @@ pure functions tested on their own.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -57,12 +57,14 @@ class Health:
 def license_text(days_left: int) -> str:
     """``license ends in 45 days``, ``license ends today``, ``license ended 3 days ago``."""
     if days_left < 0:
-        return ngettext("license ended %(n)d day ago", "license ended %(n)d days ago",
-                        -days_left) % {"n": -days_left}
+        return ngettext(
+            "license ended %(n)d day ago", "license ended %(n)d days ago", -days_left
+        ) % {"n": -days_left}
     if days_left == 0:
         return _("license ends today")
-    return ngettext("license ends in %(n)d day", "license ends in %(n)d days",
-                    days_left) % {"n": days_left}
+    return ngettext("license ends in %(n)d day", "license ends in %(n)d days", days_left) % {
+        "n": days_left
+    }
 
 
 def health_of(company: Any) -> Health:
@@ -71,21 +73,32 @@ def health_of(company: Any) -> Health:
     danger = warn = False
     if company.breaches_30d:
         danger = True
-        parts.append(ngettext("%(n)d breach in 30 days", "%(n)d breaches in 30 days",
-                              company.breaches_30d) % {"n": company.breaches_30d})
+        parts.append(
+            ngettext("%(n)d breach in 30 days", "%(n)d breaches in 30 days", company.breaches_30d)
+            % {"n": company.breaches_30d}
+        )
     if company.breached_open:
         danger = True
-        parts.append(ngettext("%(n)d overdue for a first response",
-                              "%(n)d overdue for a first response",
-                              company.breached_open) % {"n": company.breached_open})
+        parts.append(
+            ngettext(
+                "%(n)d overdue for a first response",
+                "%(n)d overdue for a first response",
+                company.breached_open,
+            )
+            % {"n": company.breached_open}
+        )
     if company.at_risk_now:
         warn = True
-        parts.append(ngettext("%(n)d at risk now", "%(n)d at risk now",
-                              company.at_risk_now) % {"n": company.at_risk_now})
+        parts.append(
+            ngettext("%(n)d at risk now", "%(n)d at risk now", company.at_risk_now)
+            % {"n": company.at_risk_now}
+        )
     if company.open_high:
         warn = True
-        parts.append(ngettext("%(n)d open S1/S2", "%(n)d open S1/S2",
-                              company.open_high) % {"n": company.open_high})
+        parts.append(
+            ngettext("%(n)d open S1/S2", "%(n)d open S1/S2", company.open_high)
+            % {"n": company.open_high}
+        )
     days_left = company.license_days_left
     if days_left <= LICENSE_WARNING_DAYS:
         danger = danger or days_left < 0
@@ -101,13 +114,21 @@ def duration_text(seconds: int | None) -> str:
     return "—" if seconds is None else format_duration(seconds)
 
 
-def last_activity_text(when: Any) -> str:
-    return formats.date_format(when, "SHORT_DATETIME_FORMAT") if when else _("never")
+def last_activity_text(when: datetime | None) -> str:
+    """A contact's last sign-in in the portal's time zone, or ``never``."""
+    if when is None:
+        return _("never")
+    return formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
 
 
-def week_label(week: str) -> str:
-    """The Monday of a trend week as the reader's locale writes a day of a month."""
-    return formats.date_format(date.fromisoformat(week), "MONTH_DAY_FORMAT")
+def week_labels(week: str) -> dict[str, str]:
+    """The Monday of a trend week as the reader's locale writes a day of a month (the table),
+    and short enough for twelve ticks under the chart (``29 Jun``)."""
+    monday = date.fromisoformat(week)
+    return {
+        "label": formats.date_format(monday, "MONTH_DAY_FORMAT"),
+        "tick": formats.date_format(monday, "j M"),
+    }
 
 
 # --- The notes form ------------------------------------------------------------------------
@@ -117,15 +138,16 @@ class NoteForm(forms.Form):
     """The page's twin of the API's ``NoteInput``; ``note_create`` holds the rules."""
 
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    body = forms.CharField(label=gettext_lazy("Text"),
-                           widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 4}))
     follow_up_on = forms.DateField(
-        label=gettext_lazy("Follow up on"), required=False,
+        label=gettext_lazy("Follow up on"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Optional: the day you mean to come back to it."),
     )
     shared = forms.BooleanField(
-        label=gettext_lazy("Share with the customer"), required=False,
+        label=gettext_lazy("Share with the customer"),
+        required=False,
         help_text=gettext_lazy("The account's contacts see shared notes on their ticket list."),
     )
 
@@ -138,28 +160,38 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """Queries: session, user, the portfolio (one, whatever the number of accounts)."""
     user = _user(request)
     if user.role not in DASHBOARD_ROLES:
-        raise PermissionDenied(_("The accounts portfolio is for TAMs, engineers and "
-                                 "administrators."))
+        raise PermissionDenied(
+            _("The accounts portfolio is for TAMs, engineers and administrators.")
+        )
     rows = [(company, health_of(company)) for company in portfolio_for(user)]
-    return render(request, "tam/portfolio.html", {
-        "rows": rows, "all_accounts": user.role != Role.TAM,
-    })
+    return render(
+        request,
+        "tam/portfolio.html",
+        {
+            "rows": rows,
+            "all_accounts": user.role != Role.TAM,
+        },
+    )
 
 
-def _render_account(request: HttpRequest, company: Company, *, form: NoteForm | None = None,
-                    status: int = 200) -> HttpResponse:
+def _render_account(
+    request: HttpRequest, company: Company, *, form: NoteForm | None = None, status: int = 200
+) -> HttpResponse:
     user = _user(request)
     d: Dashboard = dashboard_for(company)
     days_left = d.license_days_left
     licensed = company.license_is_valid()
     first_response = [
-        {"severity": severity, "label": severity.label,
-         "count": d.first_response[str(severity.value)]["count"],
-         "median": duration_text(d.first_response[str(severity.value)]["median_seconds"]),
-         "p90": duration_text(d.first_response[str(severity.value)]["p90_seconds"])}
+        {
+            "severity": severity,
+            "label": severity.label,
+            "count": d.first_response[str(severity.value)]["count"],
+            "median": duration_text(d.first_response[str(severity.value)]["median_seconds"]),
+            "p90": duration_text(d.first_response[str(severity.value)]["p90_seconds"]),
+        }
         for severity in Severity
     ]
-    weekly = [{**week, "label": week_label(week["week"])} for week in d.weekly]
+    weekly = [{**week, **week_labels(week["week"])} for week in d.weekly]
     may_write = can_write_notes(user, company)
     context = {
         "company": company,
@@ -204,9 +236,11 @@ def add_note(request: HttpRequest, company_id: int) -> HttpResponse:
         add_service_errors(form, exc)
         return _render_account(request, company, form=form, status=400)
     if note.shared:
-        messages.success(request, _("Note “%(title)s” added and shared with %(company)s.")
-                         % {"title": note.title, "company": company.name})
+        messages.success(
+            request,
+            _("Note “%(title)s” added and shared with %(company)s.")
+            % {"title": note.title, "company": company.name},
+        )
     else:
-        messages.success(request, _("Note “%(title)s” added (internal).")
-                         % {"title": note.title})
+        messages.success(request, _("Note “%(title)s” added (internal).") % {"title": note.title})
     return redirect(reverse("tam:account", args=[company.pk]) + "#notes")

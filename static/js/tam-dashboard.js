@@ -44,7 +44,7 @@
 
     new window.Chart(canvas, {
       data: {
-        labels: weeks.map(function (w) { return w.label; }),
+        labels: weeks.map(function (w) { return w.tick; }),
         datasets: [
           {
             type: "bar",
@@ -66,6 +66,7 @@
             pointRadius: 4,
             tension: 0,
             spanGaps: false,
+            clip: false, // a week at 100 % keeps its whole point on the top edge
             yAxisID: "y1",
             order: 1,
           },
@@ -83,6 +84,7 @@
             type: "linear",
             position: "left",
             beginAtZero: true,
+            grace: "10%",
             ticks: { precision: 0 },
             title: { display: true, text: canvas.dataset.labelFiled },
           },
@@ -97,7 +99,11 @@
           },
         },
         plugins: {
-          legend: { position: "bottom" },
+          legend: {
+            position: "bottom",
+            // In the order of the data (bars, then line), not the drawing order.
+            labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } },
+          },
           tooltip: {
             callbacks: {
               label: function (item) {
