@@ -379,7 +379,8 @@ def measure_http(
     wall = time.perf_counter() - loop_started
     rows = None
     if endpoint.kind == "api":
-        rows = int(json.loads(body)["count"])
+        count = json.loads(body).get("count")  # lists carry a count; the dashboard does not
+        rows = int(count) if count is not None else None
     return Timing.of(samples, wall), len(body), rows
 
 
@@ -671,6 +672,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests first")
     parser.add_argument("--keep-db", action="store_true", help=f"keep {DB_NAME} afterwards")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="also measure the TAM dashboard of the account with most tickets")
     parser.add_argument(
         "--reuse-db",
         action="store_true",
@@ -741,6 +744,21 @@ def main(argv: list[str] | None = None) -> int:
         engineer = User.objects.get(email=ENGINEER_EMAIL)
         has_page = page_exists("/queue/")
         endpoints = [e for e in ENDPOINTS if e.kind == "api" or has_page]
+        if args.dashboard:
+            # The TAM dashboard of the account with the most tickets (SPEC §6).
+            from django.db.models import Count
+
+            from accounts.models import Company
+
+            busiest = Company.objects.annotate(n=Count("tickets")).order_by("-n").first()
+            assert busiest is not None
+            log(f"dashboard of {busiest.name}: {busiest.n:,} tickets")  # type: ignore[attr-defined]
+            report["dashboard_company_tickets"] = busiest.n  # type: ignore[attr-defined]
+            endpoints += [
+                Endpoint("api  /api/v1/companies/{id}/dashboard/",
+                         f"/api/v1/companies/{busiest.pk}/dashboard/", "api"),
+                Endpoint("page /tam/accounts/{id}/", f"/tam/accounts/{busiest.pk}/", "page"),
+            ]
         results = {e.name: Result(e) for e in endpoints}
 
         note_load("start")
