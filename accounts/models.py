@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,7 +134,24 @@ class Plan(models.Model):
         ordering = ["priority_tier", "code"]
 
     def __str__(self) -> str:
-        return str(self.name)
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        """The name to show: the seeded plans in the reader's language, unless an
+        administrator renamed them."""
+        seeded = SEEDED_PLAN_NAMES.get(self.code)
+        if seeded and self.name == seeded[0]:
+            return str(seeded[1])
+        return self.name
+
+
+#: code -> (name stored by the seed migration, its translatable label)
+SEEDED_PLAN_NAMES = {
+    "enhanced": ("Enhanced Premium Support",
+                 pgettext_lazy("support plan", "Enhanced Premium Support")),
+    "standard": ("Standard Support", pgettext_lazy("support plan", "Standard Support")),
+}
 
 
 def validate_timezone(value: str) -> None:
@@ -175,7 +192,7 @@ class Company(models.Model):
         if required and self.license != required:
             errors.setdefault("plan", []).append(
                 gettext("The %(plan)s plan requires a %(license)s license.")
-                % {"plan": self.plan.name, "license": LicenseType(required).label}
+                % {"plan": self.plan.label, "license": LicenseType(required).label}
             )
         if self.tam_id and self.tam is not None and self.tam.role != Role.TAM:
             errors.setdefault("tam", []).append(gettext("The assigned user is not a TAM."))

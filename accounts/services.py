@@ -96,7 +96,7 @@ def company_update(*, company: Company, **fields: Any) -> Company:
             raise ConflictError(
                 _("The %(plan)s plan allows %(limit)d active contacts and the company has "
                   "%(active)d; deactivate contacts first.")
-                % {"plan": new_plan.name, "limit": new_plan.contact_limit, "active": active}
+                % {"plan": new_plan.label, "limit": new_plan.contact_limit, "active": active}
             )
     return _apply_company_fields(company, fields)
 
@@ -105,7 +105,7 @@ def contact_limit_message(company: Company, plan: Plan, active: int) -> str:
     return _(
         "The %(plan)s plan allows at most %(limit)d active named contacts, and %(company)s "
         "already has %(active)d. Deactivate a contact to free a slot."
-    ) % {"plan": plan.name, "limit": plan.contact_limit, "company": company.name,
+    ) % {"plan": plan.label, "limit": plan.contact_limit, "company": company.name,
          "active": active}
 
 

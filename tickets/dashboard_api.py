@@ -44,7 +44,7 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
         "company": {"id": company.pk, "name": company.name},
         "license": {
             "license": company.license, "plan": company.plan.code,
-            "plan_name": company.plan.name, "valid_until": company.license_valid_until,
+            "plan_name": company.plan.label, "valid_until": company.license_valid_until,
             "days_left": d.license_days_left, "valid": company.license_is_valid(),
         },
         "contacts": {

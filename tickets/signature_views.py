@@ -261,7 +261,7 @@ def signature_transition(request: HttpRequest, request_id: int) -> HttpResponse:
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _render_detail(request, found, bound=form, status=400)
-    messages.success(request, str(_DONE_MESSAGES[moved.status]) % {
+    messages.success(request, str(_DONE_MESSAGES[SignatureStatus(moved.status)]) % {
         "number": found.ticket.number,
         "release": moved.release.version if moved.release else "",
     })
