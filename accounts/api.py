@@ -24,7 +24,7 @@ from accounts.access import (
 )
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
-from support_portal.api import Pagination, request_user
+from support_portal.api import Pagination, PatchSerializer, request_user
 
 
 class SignInThrottle(AnonRateThrottle):
@@ -183,21 +183,10 @@ class ContactInput(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, write_only=True)
 
 
-class ContactPatchInput(serializers.Serializer):
+class ContactPatchInput(PatchSerializer):
     is_active = serializers.BooleanField(required=False)
     full_name = serializers.CharField(max_length=150, required=False)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                _("These fields cannot be changed here: %(fields)s.")
-                % {"fields": ", ".join(sorted(unknown))}
-            )
-        if not attrs:
-            raise serializers.ValidationError(_("Nothing to change."))
-        return attrs
 
 
 class ContactListApi(APIView):

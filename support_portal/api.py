@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +29,22 @@ def request_user(request: Request) -> "User":
     if not isinstance(request.user, User):
         raise exceptions.NotAuthenticated()
     return request.user
+
+
+class PatchSerializer(serializers.Serializer):
+    """Input of a PATCH: only the declared fields may be sent, and at least one of them.
+    A field this endpoint cannot change is an error, not silently ignored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                _("These fields cannot be changed here: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        if not attrs:
+            raise serializers.ValidationError(_("Nothing to change."))
+        return attrs
 
 
 class Pagination(PageNumberPagination):

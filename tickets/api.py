@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Company, Role, User
-from support_portal.api import Pagination, request_user
+from support_portal.api import Pagination, PatchSerializer, request_user
 from tickets import services
 from tickets.access import (
     access_attachment,
@@ -80,24 +80,13 @@ class TicketCreateInput(serializers.Serializer):
         return attrs
 
 
-class TicketPatchInput(serializers.Serializer):
+class TicketPatchInput(PatchSerializer):
     severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.exclude(role=Role.CONTACT).filter(is_active=True),
         allow_null=True, required=False,
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                _("These fields cannot be changed here: %(fields)s.")
-                % {"fields": ", ".join(sorted(unknown))}
-            )
-        if not attrs:
-            raise serializers.ValidationError(_("Nothing to change."))
-        return attrs
 
 
 class TicketListApi(APIView):
