@@ -5,13 +5,20 @@ another tenant is answered as if it did not exist (``Http404``), never 403, so i
 probed. A visible object the user may not change raises ``PermissionDenied`` (403).
 """
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contact, ProactiveNote, Role, User
 from accounts.selectors import companies_with_counts
+
+
+def page_user(request: HttpRequest) -> User:
+    """The signed-in user of a page view (the view is behind ``login_required``)."""
+    return cast(User, request.user)
 
 
 def visible_companies(user: User) -> QuerySet[Company]:

@@ -7,22 +7,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.access import page_user
 from tickets.models import Notification
-from tickets.views import _user
 
 
 @login_required
 def badge(request: HttpRequest) -> HttpResponse:
     """The bell's unread count (polled by htmx; one query)."""
-    unread = Notification.objects.filter(user=_user(request), read_at__isnull=True).count()
+    unread = Notification.objects.filter(user=page_user(request), read_at__isnull=True).count()
     return render(request, "notifications/_badge.html", {"unread": unread})
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.filter(user=_user(request)).select_related("ticket")
+    notes = Notification.objects.filter(user=page_user(request)).select_related("ticket")
     page = Paginator(notes, 30).get_page(request.GET.get("page"))
-    unread = Notification.objects.filter(user=_user(request), read_at__isnull=True).count()
+    unread = Notification.objects.filter(user=page_user(request), read_at__isnull=True).count()
     return render(request, "notifications/list.html", {"page": page, "unread": unread})
 
 
@@ -30,7 +30,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one notification read and go to its ticket."""
-    note = get_object_or_404(Notification, pk=notification_id, user=_user(request))
+    note = get_object_or_404(Notification, pk=notification_id, user=page_user(request))
     if note.read_at is None:
         Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
     if note.ticket_id:
@@ -41,7 +41,7 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=_user(request), read_at__isnull=True).update(
+    Notification.objects.filter(user=page_user(request), read_at__isnull=True).update(
         read_at=timezone.now()
     )
     return redirect("notifications:list")

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import page_user
 from accounts.models import Company
 from support_portal.errors import ConflictError
 from tickets import signature_services as sig
@@ -30,7 +31,7 @@ from tickets.models import (
     SignatureStatus,
 )
 from tickets.signature_forms import DatabaseReleaseForm, SignatureRequestForm, TransitionForm
-from tickets.views import PAGE_SIZE, _user
+from tickets.views import PAGE_SIZE
 
 _OPEN = (SignatureStatus.RECEIVED, SignatureStatus.IN_ANALYSIS)
 
@@ -54,7 +55,7 @@ def expert_queue_order(qs: QuerySet[SignatureRequest]) -> QuerySet[SignatureRequ
 
 @login_required
 def signature_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     staff = user.is_support_staff
     requests = visible_signature_requests(user).select_related(
         "ticket__company", "release"
@@ -83,7 +84,7 @@ def signature_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def signature_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     if user.is_support_staff:
         return _refused(request, _(
             "Signature change requests are filed by a customer's named contacts. Support staff "
@@ -200,7 +201,7 @@ def _status_label(value: str) -> str:
 def _render_detail(request: HttpRequest, found: SignatureRequest, *,
                    bound: TransitionForm | None = None, error: str = "",
                    status: int = 200) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     ticket = found.ticket
     events = visible_events(user, ticket).filter(kind=EventKind.SIGNATURE)
     history = [StatusEntry(at=e.created_at,
@@ -230,7 +231,7 @@ def _form_messages(form: TransitionForm) -> list[str]:
 
 @login_required
 def signature_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _render_detail(request, access_signature_request(_user(request), request_id))
+    return _render_detail(request, access_signature_request(page_user(request), request_id))
 
 
 _DONE_MESSAGES = {
@@ -244,7 +245,7 @@ _DONE_MESSAGES = {
 @login_required
 @require_POST
 def signature_transition(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     found = access_signature_request(user, request_id)  # another company's: 404
     if not _is_expert(user):
         # The service refuses too; saying so before reading the form keeps the answer a 403.
@@ -274,7 +275,7 @@ def signature_transition(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def release_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     expert = _is_expert(user)
     form = None
     if request.method == "POST":

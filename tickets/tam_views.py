@@ -25,13 +25,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts.access import access_company_dashboard, can_write_notes
+from accounts.access import access_company_dashboard, can_write_notes, page_user
 from accounts.models import Company, Role
 from tickets.dashboards import LICENSE_WARNING_DAYS, Dashboard, dashboard_for, portfolio_for
 from tickets.forms import add_service_errors
 from tickets.models import OPEN_STATUSES, Severity, Status
 from tickets.queue_views import format_duration
-from tickets.views import _user
 
 #: Who may open the TAM pages at all; a TAM sees only their own accounts.
 DASHBOARD_ROLES = (Role.TAM, Role.ENGINEER, Role.ADMIN)
@@ -158,7 +157,7 @@ class NoteForm(forms.Form):
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
     """Queries: session, user, the portfolio (one, whatever the number of accounts)."""
-    user = _user(request)
+    user = page_user(request)
     if user.role not in DASHBOARD_ROLES:
         raise PermissionDenied(
             _("The accounts portfolio is for TAMs, engineers and administrators.")
@@ -177,7 +176,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def _render_account(
     request: HttpRequest, company: Company, *, form: NoteForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     d: Dashboard = dashboard_for(company)
     days_left = d.license_days_left
     licensed = company.license_is_valid()
@@ -217,13 +216,13 @@ def _render_account(
 def account(request: HttpRequest, company_id: int) -> HttpResponse:
     """Queries: session, user, the company (``access_company_dashboard``) and the eight of
     ``dashboard_for``, whatever the number of tickets."""
-    return _render_account(request, access_company_dashboard(_user(request), company_id))
+    return _render_account(request, access_company_dashboard(page_user(request), company_id))
 
 
 @login_required
 @require_POST
 def add_note(request: HttpRequest, company_id: int) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     company = access_company_dashboard(user, company_id)  # another TAM's account: 404
     if not can_write_notes(user, company):
         raise PermissionDenied(_("Only the account's TAM writes proactive notes."))

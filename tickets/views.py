@@ -4,7 +4,7 @@ successful POST redirects (PRG) with a message."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import visible_companies
-from accounts.models import Company, User
+from accounts.access import page_user, visible_companies
+from accounts.models import Company
 from support_portal.errors import ConflictError
 from tickets import services
 from tickets.access import (
@@ -52,17 +52,12 @@ from tickets.models import (
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind ``login_required``)."""
-    return cast(User, request.user)
-
-
 # --- List ----------------------------------------------------------------------------------
 
 
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     tickets = visible_tickets(user).select_related("company", "requester") \
         .order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
@@ -85,7 +80,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     if user.is_support_staff:
         return redirect("tickets:phone")
     contact = getattr(user, "contact", None)
@@ -125,7 +120,7 @@ def _refused(request: HttpRequest, message: str) -> HttpResponse:
 
 @login_required
 def ticket_phone(request: HttpRequest) -> HttpResponse:
-    staff = _user(request)
+    staff = page_user(request)
     require_staff(staff)
     posted = request.method == "POST"
     form = PhoneTicketForm(request.POST) if posted else PhoneTicketForm()
@@ -218,7 +213,7 @@ def timeline(comments: list[Comment], events: list[TicketEvent]) -> list[Entry]:
 
 def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
                    change_form: TicketChangeForm | None = None, status: int = 200) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     staff = user.is_support_staff
     comments = list(visible_comments(user, ticket))
     events = list(visible_events(user, ticket))
@@ -245,13 +240,13 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFor
 
 @login_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    return _render_detail(request, access_ticket(_user(request), ticket_id))
+    return _render_detail(request, access_ticket(page_user(request), ticket_id))
 
 
 @login_required
 @require_POST
 def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     ticket = access_ticket(user, ticket_id)
     form = ReplyForm(request.POST, request.FILES, staff=user.is_support_staff)
     if not form.is_valid():
@@ -279,7 +274,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_change(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     ticket = access_ticket(user, ticket_id)
     require_staff(user)
     form = TicketChangeForm(request.POST, ticket=ticket)
@@ -300,7 +295,7 @@ def ticket_change(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    user = _user(request)
+    user = page_user(request)
     ticket = access_ticket(user, ticket_id)
     require_staff(user)
     try:
