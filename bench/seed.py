@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -170,6 +170,16 @@ LOREM = (
     "We rolled back one machine and the problem disappeared there. Logs from two affected "
     "hosts are available on request. Please advise on a workaround until a fix ships. "
 )
+
+
+REPLY_FIRST = (
+    "Thanks for the report. We are reproducing it in our lab and will update you shortly."
+)
+REPLY_CUSTOMER = "Thanks. It happened again this morning on two more machines; logs attached."
+REPLY_LAST = "We found the cause and a fix is scheduled; a workaround is in the knowledge base."
+FOLLOW_UP_CUSTOMER = "Some more details: the problem started right after the last update."
+NOTE_INTERNAL = "Looks like the known issue with the scanner driver; checking the build."
+FOLLOW_UP_AGAIN = "Any news on this? It is affecting more users now."
 
 
 @dataclass
@@ -456,9 +466,18 @@ EVENT_COLUMNS = [
 ]
 
 
+Rows = list[tuple[Any, ...]]
+#: Tickets generated (and copied) per chunk: memory stays flat at a million tickets.
+CHUNK_TICKETS = 50_000
+COMMENTS_PER_TICKET = 3
+
+
 def _build_tickets(
-    rng: random.Random, now: datetime, total: int, open_count: int, accounts: dict[str, Any]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, int]]:
+    rng: random.Random, now: datetime, total: int, open_count: int, accounts: dict[str, Any],
+    counts: dict[str, int],
+) -> Iterator[tuple[Rows, Rows, Rows]]:
+    """Yields (tickets, comments, events) rows, CHUNK_TICKETS tickets at a time; fills
+    ``counts`` as it goes."""
     sla = _Deadlines()
     companies: list[Company] = accounts["companies"]
     contacts: dict[int, dict[str, list[int]]] = accounts["contacts"]
@@ -487,10 +506,10 @@ def _build_tickets(
     kinds = _weighted(rng, KIND_WEIGHTS, total)
     channels = _weighted(rng, CHANNEL_WEIGHTS, total)
 
-    tickets: list[tuple[Any, ...]] = []
-    comments: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-    counts = {"breached": 0}
+    tickets: Rows = []
+    comments: Rows = []
+    events: Rows = []
+    counts.update(breached=0, unanswered=unanswered, open=open_count)
     # Closed tickets spread over the history, oldest first, so ids grow with created_at.
     closed_ages = sorted((rng.uniform(2, HISTORY_DAYS) for _ in range(closed_count)), reverse=True)
     for i, what in enumerate(plan_kinds):
@@ -586,17 +605,14 @@ def _build_tickets(
         if breached is not None and (first_response is None or breached < first_response):
             events.append((pk, None, "sla_breach", "", "", False, breached))
         if first_response is not None:
+            # Three comments: the first response, the customer's answer, the engineer's reply.
             author = assignee or rng.choice(engineers)
-            comments.append(
-                (
-                    pk,
-                    author,
-                    "Thanks for the report. We are reproducing it in our "
-                    "lab and will update you shortly.",
-                    False,
-                    first_response,
-                )
-            )
+            end = resolved or now
+            later = first_response + (end - first_response) * rng.uniform(0.2, 0.5)
+            last = later + (end - later) * rng.uniform(0.2, 0.9)
+            comments.append((pk, author, REPLY_FIRST, False, first_response))
+            comments.append((pk, requester, REPLY_CUSTOMER, False, later))
+            comments.append((pk, author, REPLY_LAST, False, last))
             events.append((pk, author, "reply", "", "", False, first_response))
             events.append(
                 (
@@ -609,12 +625,30 @@ def _build_tickets(
                     first_response,
                 )
             )
+            events.append((pk, requester, "reply", "", "", False, later))
+            events.append((pk, author, "reply", "", "", False, last))
+        else:
+            # Still waiting for a first response: two customer follow-ups and an internal
+            # note (neither stops the SLA clock).
+            span = now - created
+            engineer = assignee or rng.choice(engineers)
+            first, note, second = sorted(created + span * rng.uniform(0.05, 0.95)
+                                         for _ in range(COMMENTS_PER_TICKET))
+            comments.append((pk, requester, FOLLOW_UP_CUSTOMER, False, first))
+            comments.append((pk, engineer, NOTE_INTERNAL, True, note))
+            comments.append((pk, requester, FOLLOW_UP_AGAIN, False, second))
+            events.append((pk, requester, "reply", "", "", False, first))
+            events.append((pk, engineer, "note", "", "", True, note))
+            events.append((pk, requester, "reply", "", "", False, second))
         if resolved is not None:
             events.append((pk, assignee, "status", "open", "resolved", False, resolved))
         if closed is not None:
             events.append((pk, None, "status", "resolved", "closed", False, closed))
-    counts.update(unanswered=unanswered, open=open_count)
-    return tickets, comments, events, counts
+        if len(tickets) >= CHUNK_TICKETS:
+            yield tickets, comments, events
+            tickets, comments, events = [], [], []
+    if tickets:
+        yield tickets, comments, events
 
 
 def seed(
@@ -629,19 +663,26 @@ def seed(
         accounts = _seed_accounts(rng, companies, now)
         report.seconds["accounts"] = round(time.perf_counter() - started, 2)
 
-        mark = time.perf_counter()
-        ticket_rows, comment_rows, event_rows, counts = _build_tickets(
-            rng, now, tickets, open_tickets, accounts
-        )
-        report.seconds["generate_rows"] = round(time.perf_counter() - mark, 2)
-
-        mark = time.perf_counter()
-        report.tickets = copy_rows(Ticket, TICKET_COLUMNS, ticket_rows)
-        report.seconds["copy_tickets"] = round(time.perf_counter() - mark, 2)
-        mark = time.perf_counter()
-        report.comments = copy_rows(Comment, COMMENT_COLUMNS, comment_rows)
-        report.events = copy_rows(TicketEvent, EVENT_COLUMNS, event_rows)
-        report.seconds["copy_comments_events"] = round(time.perf_counter() - mark, 2)
+        counts: dict[str, int] = {}
+        generate = copy_tickets = copy_others = 0.0
+        chunks = _build_tickets(rng, now, tickets, open_tickets, accounts, counts)
+        while True:
+            mark = time.perf_counter()
+            chunk = next(chunks, None)
+            generate += time.perf_counter() - mark
+            if chunk is None:
+                break
+            ticket_rows, comment_rows, event_rows = chunk
+            mark = time.perf_counter()
+            report.tickets += copy_rows(Ticket, TICKET_COLUMNS, ticket_rows)
+            copy_tickets += time.perf_counter() - mark
+            mark = time.perf_counter()
+            report.comments += copy_rows(Comment, COMMENT_COLUMNS, comment_rows)
+            report.events += copy_rows(TicketEvent, EVENT_COLUMNS, event_rows)
+            copy_others += time.perf_counter() - mark
+        report.seconds["generate_rows"] = round(generate, 2)
+        report.seconds["copy_tickets"] = round(copy_tickets, 2)
+        report.seconds["copy_comments_events"] = round(copy_others, 2)
         for model in (Ticket, Comment, TicketEvent):
             _reset_sequence(model)
 
