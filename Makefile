@@ -58,4 +58,4 @@ ci:
 	bash .ci/run
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -84,6 +84,7 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
     queries: list[int] = []
     flagged: list[int] = []
     for _ in range(runs):
+        services.scan()  # untimed: whatever became due by itself is not part of the measure
         now = timezone.now()
         candidates = list(
             Ticket.objects.filter(AWAITING_BREACH, response_due_at__gt=now)

@@ -175,6 +175,14 @@ class Result:
         return out
 
 
+def cpu_model() -> str:
+    with suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
@@ -911,6 +919,10 @@ def note_load(when: str) -> None:
     _LOAD[when] = round(os.getloadavg()[0], 2)
 
 
+def _rps(value: float | None, width: int) -> str:
+    return ("—" if value is None else f"{value:,.1f}").rjust(width)
+
+
 def _ratio(ours: float | None, theirs: float | None) -> str:
     if not ours or not theirs:
         return "—"
@@ -929,8 +941,8 @@ def endpoint_table(title: str, results: list[Result], connections: int) -> list[
         mark = "*" if r.notes else " "
         lines.append(
             f"{r.endpoint.name[:43]:<43}{mark} {_fmt(r.median_ms, 'ms', 9)} "
-            f"{_fmt(r.p95_ms, 'ms', 9)} {_fmt(c1, '', 9)} "
-            f"{_fmt(r.load.rps if r.load else None, '', 10)} "
+            f"{_fmt(r.p95_ms, 'ms', 9)} {_rps(c1, 9)} "
+            f"{_rps(r.load.rps if r.load else None, 10)} "
             f"{_fmt(r.queries_per_request, '', 7)} "
             f"{_fmt(round(r.db_share * 100) if r.db_share is not None else None, '', 5)} "
             f"{r.bytes:>7}"
@@ -958,11 +970,20 @@ def build_report(ours: list[Result], theirs: list[Result], args: argparse.Namesp
         add(f"Seeding (django-helpdesk {report.get('helpdesk_version')}): {hd['seconds']} s; "
             f"{hd['tickets']:,} tickets, {hd['followups']:,} follow-ups, {hd['queues']} queues;"
             f" database {report.get('helpdesk_db_size', '?')}")
+    machine = report["machine"]
+    add(f"Machine: {machine.get('cpu', '?')}, {machine['cpus']} CPUs; PostgreSQL "
+        f"{machine.get('postgresql', '?')}; Python {machine['python']}; "
+        f"Django {machine.get('django', '?')}")
     add("Load average (1 min): " + ", ".join(f"{k} {v}" for k, v in _LOAD.items()))
-    tool = report.get("load_generator", "urllib (sequential)")
-    add(f"Load generator: {tool}; {args.duration:g} s per run, latency with 1 connection, "
-        f"throughput with {args.connections}; gunicorn {args.workers} sync workers for both "
-        "apps; production settings (DEBUG off)")
+    tool = report.get("load_generator")
+    if tool:
+        add(f"Load generator: {tool}; {args.duration:g} s per run, latency with 1 connection, "
+            f"throughput with {args.connections}; gunicorn {args.workers} sync workers for "
+            "both apps; production settings (DEBUG off)")
+    else:
+        add(f"Load generator: none (no wrk): {args.requests} sequential urllib requests per "
+            f"endpoint, no throughput figures; gunicorn {args.workers} sync workers for both "
+            "apps; production settings (DEBUG off)")
     add("queries and db % from the same requests in-process (Django test Client, SQL timed).")
     add("")
     lines += endpoint_table("Ours (support portal)", ours, args.connections)
@@ -983,8 +1004,8 @@ def build_report(ours: list[Result], theirs: list[Result], args: argparse.Namesp
             if o is None or t is None:
                 continue
             add(f"{label:<38} {_fmt(o.median_ms, 'ms', 11)} {_fmt(t.median_ms, 'ms', 10)} "
-                f"{_ratio(o.median_ms, t.median_ms):>6} {_fmt(o.rps, '', 10)} "
-                f"{_fmt(t.rps, '', 8)} {_ratio(o.rps, t.rps):>6} "
+                f"{_ratio(o.median_ms, t.median_ms):>6} {_rps(o.rps, 10)} "
+                f"{_rps(t.rps, 8)} {_ratio(o.rps, t.rps):>6} "
                 f"{_ratio(o.queries_per_request, t.queries_per_request):>8}")
         add(f"req/s = throughput with {args.connections} connections; queries = queries per "
             "request, ours ÷ theirs")
@@ -1026,13 +1047,16 @@ def build_report(ours: list[Result], theirs: list[Result], args: argparse.Namesp
             value = idle["median_ms"] if idle else None
         else:
             r = by_key.get(key)
-            value = getattr(r, measure) if r else None
+            # Throughput needs the concurrent wrk run; a sequential rate is not a throughput.
+            value = None if r is None or (measure == "rps" and r.load is None) else (
+                getattr(r, measure))
         sign = "≤" if kind == "max" else "≥"
         unit = " ms" if measure == "median_ms" else " req/s"
         met = value is not None and (value <= limit if kind == "max" else value >= limit)
         verdicts.append({"budget": label, "value": value, "limit": limit, "met": met})
+        verdict = "met" if met else ("not measured" if value is None else "MISSED")
         add(f"  {label:<32} {sign} {limit:g}{unit:<7} {_fmt(value, unit).strip():>14}   "
-            f"{'met' if met else 'MISSED'}")
+            f"{verdict}")
     report["budgets"] = verdicts
     plans = [r for r in ours if r.queue_plan and r.endpoint.key == "queue_api"]
     for r in plans:
@@ -1137,7 +1161,11 @@ def main(argv: list[str] | None = None) -> int:
 
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
-            report["machine"]["postgresql"] = cursor.fetchone()[0]
+            report["machine"]["postgresql"] = cursor.fetchone()[0].split(" ")[0]
+        import django
+
+        report["machine"]["django"] = django.get_version()
+        report["machine"]["cpu"] = cpu_model()
 
         ours = run_ours(args, env, stamp, wrk, report)
         theirs: list[Result] = []
