@@ -24,7 +24,7 @@ from accounts.access import (
 )
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
-from support_portal.api import Pagination, PatchSerializer, request_user
+from support_portal.api import PatchSerializer, paginated, request_user
 
 
 class SignInThrottle(AnonRateThrottle):
@@ -135,10 +135,7 @@ def _company_out(company: Company) -> Any:
 class CompanyListApi(APIView):
     @extend_schema(responses={200: CompanyOutput(many=True)})
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
-        companies = visible_companies(request_user(request))
-        page = paginator.paginate_queryset(companies, request, view=self)
-        return paginator.get_paginated_response(CompanyOutput(page, many=True).data)
+        return paginated(request, self, visible_companies(request_user(request)), CompanyOutput)
 
     @extend_schema(request=CompanyInput, responses={201: CompanyOutput})
     def post(self, request: Request) -> Response:
@@ -193,9 +190,7 @@ class ContactListApi(APIView):
     @extend_schema(responses={200: ContactOutput(many=True)})
     def get(self, request: Request, company_id: int) -> Response:
         company = access_company_for_contact_management(request_user(request), company_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(contacts_of(company), request, view=self)
-        return paginator.get_paginated_response(ContactOutput(page, many=True).data)
+        return paginated(request, self, contacts_of(company), ContactOutput)
 
     @extend_schema(request=ContactInput, responses={201: ContactOutput})
     def post(self, request: Request, company_id: int) -> Response:

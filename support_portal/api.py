@@ -52,6 +52,19 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+def paginated(
+    request: Request, view: Any, queryset: Any, serializer: type[serializers.BaseSerializer],
+    *, context: dict[str, Any] | None = None, paginator_class: Any = None,
+) -> Response:
+    """A list answer: one page of ``queryset`` serialized, as ``{count, next, previous,
+    results}``. ``paginator_class`` swaps the Django paginator (the queue's deferred join)."""
+    paginator = Pagination()
+    if paginator_class is not None:
+        paginator.django_paginator_class = paginator_class
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True, context=context or {}).data)
+
+
 def _flatten(errors: Any, prefix: str = "") -> list[str]:
     if isinstance(errors, dict):
         out: list[str] = []

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Company, Role, User
-from support_portal.api import Pagination, PatchSerializer, request_user
+from support_portal.api import PatchSerializer, paginated, request_user
 from tickets import services
 from tickets.access import (
     access_attachment,
@@ -98,10 +98,7 @@ class TicketListApi(APIView):
             if state not in Status.values:
                 return Response({"detail": _("Unknown status filter.")}, status=400)
             tickets = tickets.filter(status=state)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(tickets, request, view=self)
-        data = TicketOutput(page, many=True, context={"now": timezone.now()}).data
-        return paginator.get_paginated_response(data)
+        return paginated(request, self, tickets, TicketOutput, context={"now": timezone.now()})
 
     @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})
     def post(self, request: Request) -> Response:
@@ -169,9 +166,7 @@ class CommentListApi(APIView):
     def get(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
         ticket = access_ticket(user, ticket_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(visible_comments(user, ticket), request, view=self)
-        return paginator.get_paginated_response(CommentOutput(page, many=True).data)
+        return paginated(request, self, visible_comments(user, ticket), CommentOutput)
 
     @extend_schema(request=CommentInput, responses={201: CommentOutput})
     def post(self, request: Request, ticket_id: int) -> Response:
@@ -194,9 +189,7 @@ class AttachmentListApi(APIView):
     def get(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
         ticket = access_ticket(user, ticket_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(visible_attachments(user, ticket), request, view=self)
-        return paginator.get_paginated_response(AttachmentOutput(page, many=True).data)
+        return paginated(request, self, visible_attachments(user, ticket), AttachmentOutput)
 
     @extend_schema(request={"multipart/form-data": AttachmentInput},
                    responses={201: AttachmentOutput})
@@ -269,9 +262,5 @@ class QueueApi(APIView):
         params = QueueFiltersInput.from_query(request.query_params)
         params.is_valid(raise_exception=True)
         now = timezone.now()
-        paginator = Pagination()
-        paginator.django_paginator_class = QueuePaginator
-        page = paginator.paginate_queryset(queue_for(user, params.to_filters(), now), request,
-                                           view=self)
-        data = QueueRowOutput(page, many=True, context={"now": now}).data
-        return paginator.get_paginated_response(data)
+        return paginated(request, self, queue_for(user, params.to_filters(), now),
+                         QueueRowOutput, context={"now": now}, paginator_class=QueuePaginator)

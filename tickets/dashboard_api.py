@@ -18,7 +18,7 @@ from accounts.access import (
     visible_notes,
 )
 from accounts.models import ProactiveNote
-from support_portal.api import Pagination, request_user
+from support_portal.api import paginated, request_user
 from tickets.dashboards import Dashboard, dashboard_for
 
 
@@ -91,9 +91,7 @@ class NoteListApi(APIView):
     def get(self, request: Request, company_id: int) -> Response:
         user = request_user(request)
         company = access_company(user, company_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(visible_notes(user, company), request, view=self)
-        return paginator.get_paginated_response(NoteOutput(page, many=True).data)
+        return paginated(request, self, visible_notes(user, company), NoteOutput)
 
     @extend_schema(request=NoteInput, responses={201: NoteOutput})
     def post(self, request: Request, company_id: int) -> Response:

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from support_portal.api import Pagination, request_user
+from support_portal.api import paginated, request_user
 from tickets import signature_services as sig
 from tickets.access import access_signature_request, require_staff, visible_signature_requests
 from tickets.downloads import download_response
@@ -91,9 +91,7 @@ class SignatureRequestListApi(APIView):
             if wanted not in SignatureStatus.values:
                 return Response({"detail": _("Unknown status filter.")}, status=400)
             qs = qs.filter(status=wanted)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(_with_events(qs), request, view=self)
-        return paginator.get_paginated_response(SignatureRequestOutput(page, many=True).data)
+        return paginated(request, self, _with_events(qs), SignatureRequestOutput)
 
     @extend_schema(request={"multipart/form-data": SignatureRequestInput},
                    responses={201: SignatureRequestOutput})
@@ -181,10 +179,8 @@ class DatabaseReleaseInput(serializers.Serializer):
 class DatabaseReleaseListApi(APIView):
     @extend_schema(responses={200: DatabaseReleaseOutput(many=True)})
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
-        page = paginator.paginate_queryset(DatabaseRelease.objects.order_by("-released_at", "-pk"),
-                                           request, view=self)
-        return paginator.get_paginated_response(DatabaseReleaseOutput(page, many=True).data)
+        releases = DatabaseRelease.objects.order_by("-released_at", "-pk")
+        return paginated(request, self, releases, DatabaseReleaseOutput)
 
     @extend_schema(request=DatabaseReleaseInput, responses={201: DatabaseReleaseOutput})
     def post(self, request: Request) -> Response:
