@@ -19,14 +19,12 @@ follow-ups are streamed with PostgreSQL COPY, then ``VACUUM ANALYZE``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
 import sys
 import time
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,52 +62,8 @@ def setup() -> None:
     django.setup()
 
 
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value)
-    text = str(value)
-    if any(c in text for c in "\\\t\n\r"):
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                .replace("\r", "\\r"))
-    return text
-
-
-def copy_rows(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY ``rows`` into ``model``'s table; other columns get their Python default."""
-    from django.db import connection
-
-    table = model._meta.db_table
-    extra_cols: list[str] = []
-    extra_vals: list[Any] = []
-    for f in model._meta.concrete_fields:
-        if f.column in columns or f.primary_key:
-            continue
-        if f.has_default():
-            extra_cols.append(f.column)
-            extra_vals.append(f.get_default())
-        elif not f.null:
-            raise RuntimeError(f"{table}.{f.column} is NOT NULL without a default")
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_copy_value(v) for v in (*row, *extra_vals)))
-        buffer.write("\n")
-        count += 1
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {table} ({', '.join([*columns, *extra_cols])}) FROM STDIN", buffer
-        )
-    return count
-
-
 def seed(args: argparse.Namespace) -> dict[str, Any]:
+    from copyrows import copy_rows  # bench/copyrows.py; BENCH_DIR is on sys.path after setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User

@@ -9,20 +9,19 @@ Import only after ``django.setup()``.
 
 from __future__ import annotations
 
-import io
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import Company, Contact, Plan, Role, User
+from bench.copyrows import copy_rows, reset_sequence
 from sla import deadlines
 from sla.models import SlaPolicy
 from tickets.models import Comment, Ticket, TicketEvent
@@ -194,85 +193,6 @@ class SeedReport:
     comments: int = 0
     events: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-# --- COPY helpers ----------------------------------------------------------------------------
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    if any(c in text for c in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
-
-
-def copy_rows(
-    model: type[Model],
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    chunk_rows: int = 50_000,
-) -> int:
-    """Stream ``rows`` into ``model``'s table with COPY (text format), in chunks.
-
-    Columns the model gained after this seed was written get their Python default (COPY does
-    not know Django defaults); a new NOT NULL column without one stops with a clear error."""
-    table = model._meta.db_table
-    extra_columns: list[str] = []
-    extra_values: list[Any] = []
-    for f in model._meta.concrete_fields:
-        if f.column in columns or f.primary_key:
-            continue
-        if f.has_default():
-            extra_columns.append(f.column)
-            extra_values.append(f.get_default())
-        elif not f.null:
-            raise RuntimeError(
-                f"bench seed: {table}.{f.column} is NOT NULL without a default; "
-                "add it to bench/seed.py"
-            )
-    if extra_columns:
-        columns = [*columns, *extra_columns]
-        rows = ((*row, *extra_values) for row in rows)
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    count = 0
-    buffer = io.StringIO()
-    in_buffer = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg2 cursor under Django's wrapper
-        for row in rows:
-            buffer.write("\t".join(_copy_value(v) for v in row))
-            buffer.write("\n")
-            in_buffer += 1
-            if in_buffer >= chunk_rows:
-                buffer.seek(0)
-                raw.copy_expert(sql, buffer)
-                count += in_buffer
-                buffer, in_buffer = io.StringIO(), 0
-        if in_buffer:
-            buffer.seek(0)
-            raw.copy_expert(sql, buffer)
-            count += in_buffer
-    return count
-
-
-def _reset_sequence(model: type[Model]) -> None:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our names
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-        )
 
 
 # --- People and accounts ---------------------------------------------------------------------
@@ -684,7 +604,7 @@ def seed(
         report.seconds["copy_tickets"] = round(copy_tickets, 2)
         report.seconds["copy_comments_events"] = round(copy_others, 2)
         for model in (Ticket, Comment, TicketEvent):
-            _reset_sequence(model)
+            reset_sequence(model)
 
     mark = time.perf_counter()
     with connection.cursor() as cursor:
