@@ -49,7 +49,7 @@ test: install messages browser
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	DEBUG=true $(BIN)/mypy .

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Company, Contact, Plan, User
-from support_portal.errors import ConflictError
+from support_portal.kernel.errors import ConflictError
 
 
 @admin.register(User)

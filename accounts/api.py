@@ -19,12 +19,14 @@ from accounts.access import (
     access_company,
     access_company_for_contact_management,
     access_contact,
+    request_user,
     require_admin,
     visible_companies,
 )
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
-from support_portal.api import PatchSerializer, paginated, request_user
+from support_portal.kernel.api import PatchSerializer
+from support_portal.kernel.pagination import paginated
 
 
 class SignInThrottle(AnonRateThrottle):

@@ -26,6 +26,11 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ENGINEER, Role.TAM, Role.EXPERT, Role.ADMIN})
+#: Who may open account dashboards and the portfolio at all (a TAM only for their own
+#: accounts: ``accounts.access.access_company_dashboard``).
+DASHBOARD_ROLES = frozenset({Role.TAM, Role.ENGINEER, Role.ADMIN})
+#: Who works the signature-change queue: analyse, reject, record the expedited release.
+EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 def normalize_email(email: str) -> str:
@@ -98,6 +103,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_portal_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def active_contact(self) -> "Contact | None":
+        """The user's named-contact record when they may act for their company now: an active
+        user of role ``contact`` whose contact record is active (SPEC §2). ``None`` for staff,
+        deactivated contacts and anyone else. The one test of "is an active contact": pages,
+        the API, e-mail in and the services all ask this (querysets use
+        ``Contact.objects.active()``, the same rule in SQL)."""
+        if self.role != Role.CONTACT or not self.is_active:
+            return None
+        contact: Contact | None = getattr(self, "contact", None)
+        return contact if contact is not None and contact.is_active else None
+
+    @property
+    def can_see_dashboards(self) -> bool:
+        """May open account dashboards and the portfolio at all (SPEC §1, §6). Which accounts
+        is ``accounts.access.access_company_dashboard``'s answer."""
+        return self.role in DASHBOARD_ROLES
+
+    @property
+    def is_expert(self) -> bool:
+        """Works the signature-change queue (SPEC §7)."""
+        return self.role in EXPERT_ROLES
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django checks this hash on every request: mixing in ``session_stamp`` lets a
@@ -226,6 +254,12 @@ class Company(models.Model):
         return None
 
 
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def active(self) -> "ContactQuerySet":
+        """Contacts who may act for their company now: ``User.active_contact`` in SQL."""
+        return self.filter(is_active=True, user__is_active=True, user__role=Role.CONTACT)
+
+
 class Contact(models.Model):
     """A named support contact: a user of role ``contact`` who belongs to exactly one company.
 
@@ -241,6 +275,8 @@ class Contact(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")

@@ -16,12 +16,11 @@ from accounts.models import (
     Company,
     Contact,
     Plan,
-    ProactiveNote,
     Role,
     User,
     normalize_email,
 )
-from support_portal.errors import ConflictError
+from support_portal.kernel.errors import ConflictError
 
 
 class ContactLimitReached(ConflictError):
@@ -183,18 +182,3 @@ def contact_update(
 def token_for(user: User) -> Token:
     token, _created = Token.objects.get_or_create(user=user)
     return token
-
-
-@transaction.atomic
-def note_create(*, company: Company, author: User, title: str, body: str,
-                follow_up_on: date | None = None, shared: bool = False) -> ProactiveNote:
-    title, body = title.strip(), body.strip()
-    errors = {}
-    if not title:
-        errors["title"] = [_("A title is required.")]
-    if not body:
-        errors["body"] = [_("The note is empty.")]
-    if errors:
-        raise ValidationError(errors)
-    return ProactiveNote.objects.create(company=company, author=author, title=title, body=body,
-                                        follow_up_on=follow_up_on, shared=shared)

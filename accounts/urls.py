@@ -1,3 +1,5 @@
+"""Sign-in pages and the accounts API (staff, companies, contacts)."""
+
 from django.urls import path
 
 from accounts import api, views

@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_portal.settings")
 app = Celery("support_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Feature packages inside an app keep their own ``tasks`` module.
+app.autodiscover_tasks(["tickets.notifications"])
 
 
 @app.on_after_configure.connect

@@ -1,3 +1,5 @@
+"""Values every template may show."""
+
 from django.conf import settings
 from django.http import HttpRequest
 

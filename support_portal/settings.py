@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "support_portal",
     "accounts",
     "tickets",
     "sla",
@@ -76,6 +77,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "support_portal.context_processors.portal",
             ],
+            # Template tags that live in a feature package rather than an app's
+            # ``templatetags`` folder.
+            "libraries": {"tam_tags": "tickets.tam.templatetags"},
         },
     },
 ]
@@ -141,9 +145,9 @@ SLA_SCAN_SECONDS = env.float("SLA_SCAN_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
                  "options": {"expires": SLA_SCAN_SECONDS}},
-    "deliver-outbox": {"task": "tickets.tasks.deliver_outbox", "schedule": 60.0,
+    "deliver-outbox": {"task": "tickets.notifications.tasks.deliver_outbox", "schedule": 60.0,
                        "options": {"expires": 60.0}},
-    "poll-inbound-mail": {"task": "tickets.tasks.poll_inbound_mail", "schedule": 60.0,
+    "poll-inbound-mail": {"task": "tickets.notifications.tasks.poll_inbound_mail", "schedule": 60.0,
                           "options": {"expires": 60.0}},
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
@@ -189,9 +193,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "support_portal.api.Pagination",
-    "PAGE_SIZE": 25,
-    "EXCEPTION_HANDLER": "support_portal.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "support_portal.kernel.pagination.Pagination",
+    "EXCEPTION_HANDLER": "support_portal.kernel.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"sign_in": env.str("SIGN_IN_RATE", default="30/min")},
     # Trust X-Forwarded-For only as far as our own proxies: a client cannot pick its address.

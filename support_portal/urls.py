@@ -1,28 +1,35 @@
+"""Every address of the portal, put together from each feature's ``urls`` (SPEC §8)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from accounts.urls import api_urlpatterns as accounts_api
-from support_portal import health
-from tickets import queue_views
+from support_portal import health, home
+from tickets.queue import urls as queue_urls
+from tickets.signatures import urls as signature_urls
+from tickets.tam import urls as tam_urls
 from tickets.urls import api_urlpatterns as tickets_api
 from tickets.urls import page_urlpatterns as ticket_pages
 
 api_v1 = [
     *accounts_api,
     *tickets_api,
+    *queue_urls.api_urlpatterns,
+    *signature_urls.api_urlpatterns,
+    *tam_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home.home, name="home"),
     path("", include("accounts.urls")),
     path("tickets/", include((ticket_pages, "tickets"))),
-    path("queue/", queue_views.queue_page, name="queue"),
-    path("signature-requests/", include("tickets.signature_urls")),
-    path("tam/", include("tickets.tam_urls")),
-    path("notifications/", include("tickets.notification_urls")),
+    *queue_urls.page_urlpatterns,
+    path("signature-requests/", include((signature_urls.urlpatterns, "signatures"))),
+    path("tam/", include((tam_urls.urlpatterns, "tam"))),
+    path("notifications/", include("tickets.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),

@@ -15,10 +15,10 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Role
-from sla.services import scan
+from sla.jobs import scan
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 from tickets.models import EventKind, Notification, OutboundEmail, Ticket, TicketEvent
-from tickets.notifications import deliver_outbox
+from tickets.notifications.delivery import deliver_outbox
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 FAST = 1.5  # seconds; filing a ticket takes well under 0.1 s here
@@ -65,7 +65,7 @@ def people(db, reference_data):
 
 def _enqueue_failures(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "support_portal.queueing" and "could not enqueue" in r.getMessage()]
+            if r.name == "support_portal.kernel.queueing" and "could not enqueue" in r.getMessage()]
 
 
 def _file_through_the_api(api, contact) -> tuple[object, float]:
@@ -82,7 +82,7 @@ def test_it_files_a_ticket_at_once_and_sends_the_acknowledgement_once_the_broker
     api, people, dead_broker, caplog
 ):
     contact = people["contact"]
-    with caplog.at_level(logging.WARNING, logger="support_portal.queueing"):
+    with caplog.at_level(logging.WARNING, logger="support_portal.kernel.queueing"):
         response, elapsed = _file_through_the_api(api, contact)
 
     assert response.status_code == 201, response.content
@@ -91,7 +91,7 @@ def test_it_files_a_ticket_at_once_and_sends_the_acknowledgement_once_the_broker
     # The after-commit nudge really went to the dead broker, and failed quietly.
     failures = _enqueue_failures(caplog)
     assert len(failures) == 1, caplog.text
-    assert "tickets.tasks.deliver_outbox" in failures[0]
+    assert "tickets.notifications.tasks.deliver_outbox" in failures[0]
     ticket = Ticket.objects.get(pk=response.json()["id"])
     assert ticket.requester == contact
     assert ticket.response_due_at is not None
@@ -113,7 +113,7 @@ def test_it_files_a_ticket_at_once_and_sends_the_acknowledgement_once_the_broker
     app = current_app._get_current_object()
     app.control.purge()
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="support_portal.queueing"):
+    with caplog.at_level(logging.WARNING, logger="support_portal.kernel.queueing"):
         response, _elapsed = _file_through_the_api(api, contact)
     assert response.status_code == 201
     assert _enqueue_failures(caplog) == []
@@ -132,7 +132,7 @@ def test_it_still_flags_the_ticket_from_the_database_while_the_broker_is_down(
                                                response_warn_at=past - timedelta(minutes=5))
     caplog.clear()
 
-    with caplog.at_level(logging.WARNING, logger="support_portal.queueing"):
+    with caplog.at_level(logging.WARNING, logger="support_portal.kernel.queueing"):
         assert scan() == {"warnings": 0, "breaches": 1}
     assert len(_enqueue_failures(caplog)) == 1  # the breach e-mails' nudge, lost harmlessly
 

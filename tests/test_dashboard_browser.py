@@ -18,7 +18,7 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from sla.services import flag_breaches
+from sla.jobs import flag_breaches
 from tests.factories import ContactFactory, file_ticket
 from tickets import services
 from tickets.models import Ticket

@@ -7,11 +7,11 @@ import pytest
 import time_machine
 
 from accounts.models import Plan
-from sla.services import flag_breaches
+from sla.jobs import flag_breaches
 from tests.factories import CompanyFactory, ContactFactory, file_ticket
 from tickets import services
-from tickets.dashboards import dashboard_for, portfolio_for
 from tickets.models import Ticket
+from tickets.tam.dashboards import dashboard_for, portfolio_for
 
 pytestmark = pytest.mark.django_db
 

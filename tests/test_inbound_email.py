@@ -10,8 +10,8 @@ import pytest
 from accounts import services as account_services
 from tests.factories import file_ticket
 from tickets import services
-from tickets.inbound import poll_mailbox, process_raw
 from tickets.models import Comment, InboundEmail, OutboundEmail, Ticket
+from tickets.notifications.inbound import poll_mailbox, process_raw
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ class FakeImap:
 def test_the_mailbox_poller_takes_and_marks_each_message(contact_a, monkeypatch):
     fake = FakeImap([raw("new_plain.eml", sender=contact_a.email),
                      raw("html_only.eml", sender="stranger@elsewhere.example")])
-    monkeypatch.setattr("tickets.inbound.imaplib.IMAP4_SSL", fake)
+    monkeypatch.setattr("tickets.notifications.inbound.imaplib.IMAP4_SSL", fake)
     taken = poll_mailbox("imaps://support%40portal.example.com:s3cret@mail.example.com/Support")
     assert taken == 2
     assert fake.seen == ["1", "2"]

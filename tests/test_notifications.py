@@ -7,7 +7,7 @@ from django.core import mail
 from tests.factories import ContactFactory, file_ticket
 from tickets import services
 from tickets.models import Notification, OutboundEmail
-from tickets.notifications import deliver_outbox
+from tickets.notifications.delivery import deliver_outbox
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,9 @@ from tests import test_queue
 from tests.factories import file_ticket
 from tickets import services
 from tickets.models import Ticket
-from tickets.queue_views import deadline_for, format_duration, time_left_text
-from tickets.selectors import queue_for
+from tickets.presentation import format_duration
+from tickets.queue.presentation import deadline_for, time_left_text
+from tickets.queue.selectors import queue_for
 
 pytestmark = pytest.mark.django_db
 

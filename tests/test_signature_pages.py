@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.test_signature_requests import EICAR, EICAR_SHA256
-from tickets import signature_services as sig
 from tickets.models import (
     DatabaseRelease,
     EventKind,
@@ -22,6 +21,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.signatures import services as sig
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tickets.models import DatabaseRelease, SignatureRequest, Ticket
-from tickets.notifications import deliver_outbox
+from tickets.notifications.delivery import deliver_outbox
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from sla.services import flag_breaches, flag_warnings, scan
+from sla.jobs import flag_breaches, flag_warnings, scan
 from tests.factories import file_ticket
 from tickets import services
 from tickets.models import EventKind, Notification, Ticket

@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-import sla.services
+import sla.jobs
 from accounts.models import Role
-from sla.services import due_for_breach, due_for_warning, flag_breaches, flag_warnings, scan
+from sla.jobs import due_for_breach, due_for_warning, flag_breaches, flag_warnings, scan
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 from tickets.models import EventKind, Notification, OutboundEmail, Status, Ticket, TicketEvent
 from tickets.services import ticket_create
@@ -98,7 +98,7 @@ def test_it_flags_and_notifies_each_ticket_once_when_two_scans_race(crew, caplog
             connection.close()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
-    with caplog.at_level(logging.ERROR, logger="sla.services"):
+    with caplog.at_level(logging.ERROR, logger="sla.jobs"):
         for t in threads:
             t.start()
         for t in threads:
@@ -106,7 +106,7 @@ def test_it_flags_and_notifies_each_ticket_once_when_two_scans_race(crew, caplog
 
     assert errors == []
     # The conditional claim decided, not a unique constraint failing in the loser's report.
-    assert [r.getMessage() for r in caplog.records if r.name == "sla.services"] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "sla.jobs"] == []
     assert len(results) == 2
     assert sum(results) == TICKETS, results
     assert Ticket.objects.filter(response_breached_at__isnull=False).count() == TICKETS
@@ -148,7 +148,7 @@ def test_it_leaves_nothing_behind_when_notifying_crashes_and_flags_once_on_the_r
 ):
     ticket = file(crew)
     make_due([ticket])
-    real_notify = sla.services.notify
+    real_notify = sla.jobs.notify
     calls = []
 
     def notify_then_crash(*args, **kwargs):
@@ -158,8 +158,8 @@ def test_it_leaves_nothing_behind_when_notifying_crashes_and_flags_once_on_the_r
             raise RuntimeError("mail relay exploded")
         return real_notify(*args, **kwargs)
 
-    monkeypatch.setattr(sla.services, "notify", notify_then_crash)
-    with caplog.at_level(logging.ERROR, logger="sla.services"):
+    monkeypatch.setattr(sla.jobs, "notify", notify_then_crash)
+    with caplog.at_level(logging.ERROR, logger="sla.jobs"):
         assert flag_breaches() == 0
     assert "mail relay exploded" in caplog.text
     ticket.refresh_from_db()
@@ -179,14 +179,14 @@ def test_it_still_flags_the_other_tickets_when_one_keeps_failing(crew, monkeypat
     poison, other = file(crew), file(crew)
     make_due([poison], ago=timedelta(hours=1))  # the oldest deadline: first in the batch
     make_due([other])
-    real_notify = sla.services.notify
+    real_notify = sla.jobs.notify
 
     def notify(*args, ticket, **kwargs):
         if ticket.pk == poison.pk:
             raise RuntimeError("cannot render this ticket")
         return real_notify(*args, ticket=ticket, **kwargs)
 
-    monkeypatch.setattr(sla.services, "notify", notify)
+    monkeypatch.setattr(sla.jobs, "notify", notify)
     assert flag_breaches() == 1
     assert flag_breaches() == 0
     other.refresh_from_db()
@@ -196,7 +196,7 @@ def test_it_still_flags_the_other_tickets_when_one_keeps_failing(crew, monkeypat
     assert_reported_once(other, crew)
     assert not TicketEvent.objects.filter(ticket=poison, kind=EventKind.SLA_BREACH).exists()
 
-    monkeypatch.setattr(sla.services, "notify", real_notify)
+    monkeypatch.setattr(sla.jobs, "notify", real_notify)
     assert flag_breaches() == 1
     assert_reported_once(poison, crew)
 
@@ -210,8 +210,8 @@ UNANSWERED = 20
 def test_it_answers_the_due_queries_from_the_partial_indexes(crew):
     company, requester = crew["company"], crew["contact"]
     now = timezone.now()
-    base = {"company": company, "requester": requester, "subject": "s", "description": "d",
-            "severity": 3}
+    base = {"company": company, "plan": company.plan, "requester": requester, "subject": "s",
+            "description": "d", "severity": 3}
     rows = []
     for i in range(ROWS):
         unanswered = i >= ROWS - UNANSWERED

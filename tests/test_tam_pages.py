@@ -14,12 +14,12 @@ import time_machine
 from django.conf import settings
 
 from accounts.models import Plan, ProactiveNote
-from sla.services import flag_breaches
+from sla.jobs import flag_breaches
 from tests import test_dashboards
 from tests.factories import CompanyFactory, ContactFactory, UserFactory, file_ticket
-from tickets.dashboards import dashboard_for
 from tickets.models import SignatureRequest, SignatureStatus
-from tickets.tam_views import Health, duration_text, health_of, license_text
+from tickets.tam.dashboards import dashboard_for
+from tickets.tam.views import Health, duration_text, health_of, license_text
 
 pytestmark = pytest.mark.django_db
 

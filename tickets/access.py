@@ -1,24 +1,22 @@
 """Tenant checks for tickets, in one place (see ``accounts.access``). Another company's ticket,
-comment or attachment is answered 404; internal notes and their files do not exist for
-contacts."""
+comment or attachment is answered 404; internal notes, their files and internal events do not
+exist for contacts (SPEC §1). Every feature package reads tickets through these."""
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tickets.models import Attachment, Comment, SignatureRequest, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
+    """Staff read every ticket; an active contact reads their company's (SPEC §1)."""
     qs = Ticket.objects.all()
     if user.is_support_staff:
         return qs
-    contact = getattr(user, "contact", None)
-    if user.is_contact and contact is not None and contact.is_active:
-        return qs.filter(company_id=contact.company_id)
-    return qs.none()
+    contact = user.active_contact
+    return qs.filter(company_id=contact.company_id) if contact is not None else qs.none()
 
 
 def access_ticket(user: User, ticket_id: int | str) -> Ticket:
@@ -59,24 +57,3 @@ def access_attachment(user: User, attachment_id: int | str) -> Attachment:
     if attachment.internal and not user.is_support_staff:
         raise Http404(_("No such attachment."))
     return attachment
-
-
-def require_staff(user: User) -> None:
-    if not user.is_support_staff:
-        raise PermissionDenied(_("Only support staff may do this."))
-
-
-def visible_signature_requests(user: User) -> QuerySet[SignatureRequest]:
-    """Staff see every request; a contact sees their own company's."""
-    return SignatureRequest.objects.filter(ticket__in=visible_tickets(user)).order_by(
-        "-created_at", "-pk"
-    )
-
-
-def access_signature_request(user: User, request_id: int | str) -> SignatureRequest:
-    try:
-        return visible_signature_requests(user).select_related("ticket", "release").get(
-            pk=int(request_id)
-        )
-    except (SignatureRequest.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404(_("No such signature request.")) from None

@@ -9,11 +9,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from support_portal.errors import ConflictError
+from support_portal.kernel.errors import ConflictError
 from tickets import services
 from tickets.models import (
     Attachment,
@@ -58,8 +59,9 @@ class ReadOnlyInline(admin.TabularInline):
 def download_link(attachment: Attachment) -> str:
     # Through the permission-checked endpoint, which always answers with a download
     # (application/octet-stream, Content-Disposition: attachment): samples may be malware.
-    return format_html('<a href="/api/v1/attachments/{}/download/" download>{}</a>',
-                       attachment.pk, gettext("Download"))
+    return format_html('<a href="{}" download>{}</a>',
+                       reverse("api-attachment-download", args=[attachment.pk]),
+                       gettext("Download"))
 
 
 class CommentInline(ReadOnlyInline):
@@ -113,7 +115,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_display = ["number", "subject", "company", "severity", "status", "assignee",
                     "response_due_at", "responded", "warned", "breached"]
     list_display_links = ["number", "subject"]
-    list_filter = ["status", "severity", "kind", "channel", "company__plan",
+    list_filter = ["status", "severity", "kind", "channel", "plan",
                    ("first_response_at", admin.EmptyFieldListFilter),
                    ("response_breached_at", admin.EmptyFieldListFilter)]
     list_select_related = ["company", "assignee"]
@@ -123,7 +125,8 @@ class TicketAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-pk"]
     inlines = [CommentInline, AttachmentInline, TicketEventInline]
     readonly_fields = ["number", "company", "requester", "subject", "description", "kind",
-                       "channel", "product", "product_version", "priority_tier", "created_at",
+                       "channel", "product", "product_version", "plan", "priority_tier",
+                       "created_at",
                        "updated_at", "response_due_at", "response_warn_at", "first_response_at",
                        "response_warned_at", "response_breached_at", "resolved_at", "closed_at"]
     fieldsets = (
@@ -133,7 +136,7 @@ class TicketAdmin(admin.ModelAdmin):
         (_("Response-time SLA"), {"fields": ("created_at", "response_due_at", "response_warn_at",
                                              "first_response_at", "response_warned_at",
                                              "response_breached_at")}),
-        (_("Life cycle"), {"fields": ("priority_tier", "updated_at", "resolved_at",
+        (_("Life cycle"), {"fields": ("plan", "priority_tier", "updated_at", "resolved_at",
                                       "closed_at")}),
     )
 
@@ -233,7 +236,6 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
 
 
 # --- Antivirus-signature change requests (SPEC §7) ------------------------------------------
-# Kept in one block at the end of the module; its import can join the one above.
 
 
 @admin.register(DatabaseRelease)
@@ -291,7 +293,8 @@ class SignatureRequestAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("portal page"))
     def portal_page(self, request: SignatureRequest) -> str:
-        return format_html('<a href="/signature-requests/{}/">{}</a>', request.pk,
+        return format_html('<a href="{}">{}</a>',
+                           reverse("signatures:detail", args=[request.pk]),
                            gettext("Open (expert actions are there)"))
 
     @admin.display(description=_("sample"))
@@ -299,8 +302,9 @@ class SignatureRequestAdmin(ReadOnlyAdmin):
         if not request.sample:
             return gettext("No file (hash only)")
         # Always an application/octet-stream attachment: the sample may be live malware.
-        return format_html('<a href="/api/v1/signature-requests/{}/sample/" download>{}</a>',
-                           request.pk, gettext("Download"))
+        return format_html('<a href="{}" download>{}</a>',
+                           reverse("api-signature-sample", args=[request.pk]),
+                           gettext("Download"))
 
 
 @admin.register(InboundEmail)

@@ -3,7 +3,8 @@ selector, serialize."""
 
 from typing import Any
 
-from django.http import FileResponse
+from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -13,20 +14,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import request_user, require_staff
 from accounts.models import Company, Role, User
-from support_portal.api import PatchSerializer, paginated, request_user
+from support_portal.kernel.api import PatchSerializer
+from support_portal.kernel.files import private_download
+from support_portal.kernel.pagination import paginated
 from tickets import services
 from tickets.access import (
     access_attachment,
     access_ticket,
-    require_staff,
     visible_attachments,
     visible_comments,
     visible_tickets,
 )
-from tickets.downloads import attachment_download
 from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
-from tickets.selectors import QueueFilters, QueuePaginator, queue_for
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -140,7 +141,7 @@ class AttachmentOutput(serializers.ModelSerializer):
         fields = ["id", "name", "size", "sha256", "created_at", "download_url"]
 
     def get_download_url(self, attachment: Attachment) -> str:
-        return f"/api/v1/attachments/{attachment.pk}/download/"
+        return reverse("api-attachment-download", args=[attachment.pk])
 
 
 class CommentOutput(serializers.ModelSerializer):
@@ -205,62 +206,6 @@ class AttachmentListApi(APIView):
 
 class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    def get(self, request: Request, attachment_id: int) -> FileResponse:
-        return attachment_download(access_attachment(request_user(request), attachment_id))
-
-
-
-class QueueRowOutput(TicketOutput):
-    company_name = serializers.CharField(source="company.name", read_only=True)
-    plan = serializers.CharField(source="company.plan.code", read_only=True)
-    requester_name = serializers.CharField(source="requester.full_name", read_only=True)
-    assignee_name = serializers.CharField(source="assignee.full_name", read_only=True,
-                                          default=None)
-    seconds_to_deadline = serializers.SerializerMethodField()
-
-    class Meta(TicketOutput.Meta):
-        # Everything a queue row shows; the description stays on the ticket itself.
-        fields = [*(f for f in TicketOutput.Meta.fields if f != "description"),
-                  "priority_tier", "company_name", "plan", "requester_name", "assignee_name",
-                  "seconds_to_deadline"]
-
-    def get_seconds_to_deadline(self, ticket: Ticket) -> int | None:
-        """Seconds left to the first-response deadline (negative: breached that long ago);
-        ``None`` once answered."""
-        if ticket.first_response_at is not None:
-            return None
-        return int((ticket.response_due_at - self.context["now"]).total_seconds())
-
-
-class QueueFiltersInput(serializers.Serializer):
-    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
-    company = serializers.IntegerField(min_value=1, required=False)
-    assignee = serializers.ChoiceField(choices=["mine", "unassigned", "anyone"], required=False)
-    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-    @classmethod
-    def from_query(cls, query: Any) -> "QueueFiltersInput":
-        """A plain HTML form sends empty fields; an empty filter means "no filter"."""
-        return cls(data={k: v for k, v in query.items() if v not in ("", None)})
-
-    def to_filters(self) -> QueueFilters:
-        data = self.validated_data
-        return QueueFilters(
-            severity=data.get("severity"), company=data.get("company"),
-            assignee=None if data.get("assignee") in (None, "anyone") else data["assignee"],
-            kind=data.get("kind"), status=data.get("status"), search=data.get("q", "").strip(),
-        )
-
-
-class QueueApi(APIView):
-    @extend_schema(parameters=[QueueFiltersInput], responses={200: QueueRowOutput(many=True)})
-    def get(self, request: Request) -> Response:
-        user = request_user(request)
-        require_staff(user)
-        params = QueueFiltersInput.from_query(request.query_params)
-        params.is_valid(raise_exception=True)
-        now = timezone.now()
-        return paginated(request, self, queue_for(user, params.to_filters(), now),
-                         QueueRowOutput, context={"now": now}, paginator_class=QueuePaginator)
+    def get(self, request: Request, attachment_id: int) -> HttpResponseBase:
+        attachment = access_attachment(request_user(request), attachment_id)
+        return private_download(attachment.file, attachment.safe_name)

@@ -1,6 +1,6 @@
 """Forms of the ticket pages. They check the shape of the input; the rules (who may file, the
 license, the call-time window, status transitions) stay in ``tickets.services``, whose
-``ValidationError``s are copied onto the form by ``add_service_errors``."""
+``ValidationError``s are copied onto the form by ``support_portal.kernel.forms``."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -53,20 +53,6 @@ class MultipleFileField(forms.FileField):
                 for f in too_big
             ])
         return files
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError,
-                       rename: dict[str, str] | None = None) -> None:
-    """Show a service's ``ValidationError`` on ``form``: a message about a field the form has
-    goes next to that field (``rename`` maps service names to form names), anything else on
-    top of the form."""
-    rename = rename or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        field = rename.get(name, name)
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class TicketFieldsForm(forms.Form):
@@ -140,7 +126,7 @@ class PhoneTicketForm(TicketFieldsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         contacts = (
-            Contact.objects.filter(is_active=True, user__is_active=True)
+            Contact.objects.active()
             .select_related("user", "company")
             .order_by("company__name", "user__full_name", "pk")
         )
@@ -149,11 +135,11 @@ class PhoneTicketForm(TicketFieldsForm):
         self.fields["received_at"].initial = this_minute
 
     def clean_contact(self) -> User:
-        try:
-            return User.objects.get(pk=self.cleaned_data["contact"], contact__is_active=True,
-                                    is_active=True)
-        except User.DoesNotExist:
-            raise ValidationError(gettext("Choose an active contact.")) from None
+        contact = Contact.objects.active().select_related("user").filter(
+            user_id=self.cleaned_data["contact"]).first()
+        if contact is None:
+            raise ValidationError(gettext("Choose an active contact."))
+        return contact.user
 
 
 class ReplyForm(forms.Form):

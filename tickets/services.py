@@ -4,7 +4,6 @@ Every service takes keyword arguments, runs in one transaction, records each cha
 ticket's timeline, and queues its notifications in the same transaction.
 """
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contact, User
-from sla.services import policy_for, response_deadlines
-from support_portal.errors import ConflictError
+from sla.policies import policy_for, response_deadlines
+from support_portal.kernel.errors import ConflictError
+from support_portal.kernel.files import sha256_of
 from tickets.models import (
     Attachment,
     Channel,
@@ -29,7 +29,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.notifications import email_users, notify
+from tickets.outbox import email_users, notify
 
 UNSET: Any = object()
 #: How far back staff may date a phone call they log (the call time starts the SLA clock).
@@ -44,9 +44,9 @@ def _event(ticket: Ticket, kind: str, actor: User | None, old: object = "", new:
     )
 
 
-def _active_contact(user: User) -> Contact:
-    contact = getattr(user, "contact", None)
-    if contact is None or not contact.is_active or not user.is_active:
+def _requesting_contact(user: User) -> Contact:
+    contact = user.active_contact
+    if contact is None:
         raise ValidationError({"requester": [_("The requester must be an active contact.")]})
     return contact
 
@@ -59,7 +59,7 @@ def ticket_create(
 ) -> Ticket:
     """File a ticket for ``requester``'s company. ``created_by`` is staff filing on a contact's
     behalf (e.g. a phone call, whose ``received_at`` starts the SLA clock)."""
-    contact = _active_contact(requester)
+    contact = _requesting_contact(requester)
     if company is not None and company.pk != contact.company_id:
         raise ValidationError({"requester": [_("The requester is not a contact of this company.")]})
     company = Company.objects.select_related("plan").get(pk=contact.company_id)
@@ -81,13 +81,16 @@ def ticket_create(
     if received_at is not None and not (now - MAX_CALL_AGE <= received_at <= now):
         raise ValidationError({"received_at": [_("The call time must be within the last day.")]})
 
+    # The terms of the plan the company holds now; the ticket keeps them (README, "Plan
+    # changes").
     policy = policy_for(company.plan_id, severity)
     due, warn = response_deadlines(policy, start)
     with transaction.atomic():
         ticket = Ticket.objects.create(
             company=company, requester=requester, subject=subject, description=description,
             severity=severity, kind=kind, channel=channel, product=product.strip(),
-            product_version=product_version.strip(), priority_tier=company.plan.priority_tier,
+            product_version=product_version.strip(), plan=company.plan,
+            priority_tier=company.plan.priority_tier,
             created_at=start, response_due_at=due, response_warn_at=warn,
         )
         event = _event(ticket, EventKind.CREATED, created_by or requester, new=channel, at=start)
@@ -127,8 +130,9 @@ def ticket_change(
         _event(ticket, EventKind.SEVERITY, actor, ticket.severity, severity, at=now)
         ticket.severity = severity
         if ticket.first_response_at is None:
-            # SPEC §4: recomputed from the original creation time with the new target.
-            due, warn = response_deadlines(policy_for(ticket.company.plan_id, severity),
+            # SPEC §4: recomputed from the original creation time with the new target of the
+            # plan the ticket was filed under.
+            due, warn = response_deadlines(policy_for(ticket.plan_id, severity),
                                            ticket.created_at)
             _event(ticket, EventKind.DEADLINE, actor, ticket.response_due_at.isoformat(),
                    due.isoformat(), at=now)
@@ -180,14 +184,10 @@ def _check_upload(upload: UploadedFile) -> None:
 
 def _store_attachment(ticket: Ticket, uploaded_by: User, upload: UploadedFile,
                       comment: Comment | None) -> Attachment:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     attachment = Attachment(
         ticket=ticket, comment=comment, uploaded_by=uploaded_by,
         original_name=(upload.name or "attachment")[:255], size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256_of(upload),
     )
     attachment.file.save(attachment.original_name, upload, save=False)
     try:

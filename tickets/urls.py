@@ -1,6 +1,9 @@
+"""Addresses of the ticket core: the tickets API and the ticket pages. Each feature package
+has its own ``urls``; ``support_portal.urls`` puts them together."""
+
 from django.urls import path
 
-from tickets import api, dashboard_api, signature_api, views
+from tickets import api, views
 
 api_urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="api-tickets"),
@@ -10,23 +13,6 @@ api_urlpatterns = [
          name="api-attachments"),
     path("attachments/<int:attachment_id>/download/", api.AttachmentDownloadApi.as_view(),
          name="api-attachment-download"),
-    path("queue/", api.QueueApi.as_view(), name="api-queue"),
-    path("signature-requests/", signature_api.SignatureRequestListApi.as_view(),
-         name="api-signature-requests"),
-    path("signature-requests/<int:request_id>/", signature_api.SignatureRequestDetailApi.as_view(),
-         name="api-signature-request"),
-    path("signature-requests/<int:request_id>/transition/",
-         signature_api.SignatureTransitionApi.as_view(), name="api-signature-transition"),
-    path("signature-requests/<int:request_id>/sample/", signature_api.SampleDownloadApi.as_view(),
-         name="api-signature-sample"),
-    path("signature-requests/<int:request_id>/sample.zip",
-         signature_api.SampleZipApi.as_view(), name="api-signature-sample-zip"),
-    path("database-releases/", signature_api.DatabaseReleaseListApi.as_view(),
-         name="api-database-releases"),
-    path("companies/<int:company_id>/dashboard/", dashboard_api.DashboardApi.as_view(),
-         name="api-dashboard"),
-    path("companies/<int:company_id>/notes/", dashboard_api.NoteListApi.as_view(),
-         name="api-notes"),
 ]
 
 #: The server-rendered pages, included under ``/tickets/`` with the namespace ``tickets``.

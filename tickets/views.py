@@ -2,10 +2,6 @@
 ``tickets.access`` (the tenant check), every write through one ``tickets.services`` call; a
 successful POST redirects (PRG) with a message."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,44 +9,27 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import page_user, visible_companies
+from accounts.access import page_user, require_staff, visible_companies
 from accounts.models import Company
-from support_portal.errors import ConflictError
+from support_portal.kernel.errors import ConflictError
+from support_portal.kernel.forms import add_service_errors
+from support_portal.kernel.pagination import LIST_PAGE_SIZE
 from tickets import services
 from tickets.access import (
     access_ticket,
-    require_staff,
     visible_attachments,
     visible_comments,
     visible_events,
     visible_tickets,
 )
-from tickets.forms import (
-    PhoneTicketForm,
-    ReplyForm,
-    TicketChangeForm,
-    TicketCreateForm,
-    add_service_errors,
-)
-from tickets.models import (
-    SEVERITY_HELP,
-    Channel,
-    Comment,
-    EventKind,
-    Severity,
-    SlaState,
-    Status,
-    Ticket,
-    TicketEvent,
-)
-
-PAGE_SIZE = 25
-
+from tickets.forms import PhoneTicketForm, ReplyForm, TicketChangeForm, TicketCreateForm
+from tickets.models import SEVERITY_HELP, Channel, Severity, SlaState, Status, Ticket
+from tickets.presentation import timeline
 
 # --- List ----------------------------------------------------------------------------------
 
@@ -65,7 +44,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         tickets = tickets.filter(status=status)
     else:
         status = ""
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(ticket, SlaState(ticket.sla_state(now))) for ticket in page]
     company = visible_companies(user).first() if user.is_contact else None
@@ -83,8 +62,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     user = page_user(request)
     if user.is_support_staff:
         return redirect("tickets:phone")
-    contact = getattr(user, "contact", None)
-    if not user.is_contact or contact is None or not contact.is_active:
+    contact = user.active_contact
+    if contact is None:
         raise PermissionDenied(_("Only a named support contact can file requests here."))
     company = Company.objects.select_related("plan").get(pk=contact.company_id)
     refusal = company.license_refusal()
@@ -144,71 +123,6 @@ def ticket_phone(request: HttpRequest) -> HttpResponse:
 
 
 # --- Detail --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the timeline: a comment, or an event with its values ready to show."""
-
-    at: datetime
-    comment: Comment | None = None
-    event: TicketEvent | None = None
-    old: str = ""
-    new: str = ""
-    note: str = ""
-    sla: bool = False
-
-
-#: Events the timeline shows through their comment instead.
-_SHOWN_AS_COMMENT = {EventKind.REPLY, EventKind.NOTE}
-_SLA_EVENTS = {EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.FIRST_RESPONSE,
-               EventKind.DEADLINE}
-
-
-def _when(value: str) -> str:
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if timezone.is_naive(at):
-        return value
-    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(int(value) if choices is Severity else value).label)
-    except ValueError:
-        return value
-
-
-def _event_entry(event: TicketEvent) -> Entry:
-    kind, old, new, note = event.kind, event.old_value, event.new_value, ""
-    if kind in (EventKind.STATUS, EventKind.REOPENED):
-        old, new = _label(Status, old), _label(Status, new)
-    elif kind == EventKind.SEVERITY:
-        old, new = _label(Severity, old), _label(Severity, new)
-    elif kind == EventKind.CREATED:
-        new = _label(Channel, new)
-    elif kind == EventKind.DEADLINE:
-        old, new = _when(old), _when(new)
-    elif kind == EventKind.FIRST_RESPONSE:
-        note = _("due %(at)s") % {"at": _when(old)}
-        old, new = "", _label(SlaState, new)
-    elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
-        note = _("deadline %(at)s") % {"at": _when(new)}
-        old = new = ""
-    return Entry(at=event.created_at, event=event, old=old, new=new, note=note,
-                 sla=kind in _SLA_EVENTS)
-
-
-def timeline(comments: list[Comment], events: list[TicketEvent]) -> list[Entry]:
-    """Comments and events in one chronological list; at the same instant a comment comes
-    before the events it caused (first response, status change)."""
-    entries = [(c.created_at, 0, c.pk, Entry(at=c.created_at, comment=c)) for c in comments]
-    entries += [(e.created_at, 1, e.pk, _event_entry(e)) for e in events
-                if e.kind not in _SHOWN_AS_COMMENT]
-    return [entry for *_key, entry in sorted(entries, key=lambda item: item[:3])]
 
 
 def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,

@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company
+from accounts.models import Company, Plan
 
 
 class Severity(models.IntegerChoices):
@@ -124,7 +124,11 @@ class Ticket(models.Model):
                                  verbose_name=_("assignee"))
     product = models.CharField(_("product"), max_length=120, blank=True)
     product_version = models.CharField(_("product version"), max_length=60, blank=True)
-    # Copied from the plan when filed, so the queue orders without joining plans.
+    # The service terms are the ones the ticket was filed under (README "Plan changes"): the
+    # plan whose SLA policies set its deadlines, and the queue tier copied from it so the
+    # queue orders without a join. A later plan change of the company does not move them.
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("plan filed under"))
     priority_tier = models.PositiveSmallIntegerField(_("queue priority tier"), default=2)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models.core import Ticket, private_storage
 
 __all__ = [
+    "SIGNATURE_IN_FLIGHT",
     "SIGNATURE_TRANSITIONS",
     "DatabaseRelease",
     "SignatureRequest",
@@ -51,6 +52,10 @@ class SignatureStatus(models.TextChoices):
     RELEASED = "released", _("Fixed in an expedited release")
     REJECTED = "rejected", _("Rejected")
 
+
+#: Requests the expert group still has to decide: "in flight" on dashboards, the portfolio and
+#: the expert queue.
+SIGNATURE_IN_FLIGHT = (SignatureStatus.RECEIVED, SignatureStatus.IN_ANALYSIS)
 
 SIGNATURE_TRANSITIONS: dict[str, frozenset[str]] = {
     SignatureStatus.RECEIVED: frozenset({SignatureStatus.IN_ANALYSIS}),

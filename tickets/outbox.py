@@ -1,0 +1,68 @@
+"""Writing notifications: the in-portal bell and the e-mail outbox (SPEC §3, §4, §7).
+
+Both are rows written in the caller's transaction, so a notification exists exactly when the
+change it reports was committed, and unique constraints make a repeated call a no-op. Each
+recipient gets the text in their own language: callers pass a ``compose`` function that is
+called once per recipient language with that language active.
+
+Delivery (composing the MIME message, SMTP, retries) and inbound mail live in
+``tickets.notifications``; this core half only records what is to be sent and nudges the
+delivery task by name after commit.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.utils import translation
+
+from accounts.models import User
+from support_portal.kernel.queueing import enqueue_on_commit
+from tickets.models import Notification, OutboundEmail, Ticket, TicketEvent
+
+#: The Celery task that sends the outbox (``tickets.notifications.tasks``); beat also runs it
+#: every minute, so a lost nudge only delays an e-mail.
+DELIVER_TASK = "tickets.notifications.tasks.deliver_outbox"
+
+#: Returns (subject, text body) in the active language.
+Compose = Callable[[], tuple[str, str]]
+
+
+def _recipients(users: Iterable[User | None], *, only_active: bool = True) -> list[User]:
+    return list({u.pk: u for u in users
+                 if u is not None and (u.is_active or not only_active)}.values())
+
+
+def _in_language(user: User, compose: Compose) -> tuple[str, str]:
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return compose()
+
+
+def notify(
+    users: Iterable[User | None], *, ticket: Ticket, event: TicketEvent, compose: Compose,
+) -> None:
+    """The bell and an e-mail for each user; the subject is the notification's text."""
+    recipients = _recipients(users)
+    Notification.objects.bulk_create(
+        [Notification(user=u, ticket=ticket, event=event,
+                      message=_in_language(u, compose)[0][:300]) for u in recipients],
+        ignore_conflicts=True,
+    )
+    email_users(recipients, ticket=ticket, event=event, compose=compose)
+
+
+def email_users(
+    users: Iterable[User | None], *, ticket: Ticket | None, event: TicketEvent | None,
+    compose: Compose, only_active: bool = True,
+) -> None:
+    """``only_active=False`` only for answers to someone who wrote to us (e.g. telling a
+    deactivated contact why their e-mail was refused)."""
+    rows = []
+    for user in _recipients(users, only_active=only_active):
+        subject, body = _in_language(user, compose)
+        if ticket is not None and f"[{ticket.number}]" not in subject:
+            # The number in the subject threads replies back to the ticket.
+            subject = f"[{ticket.number}] {subject}"
+        rows.append(OutboundEmail(to=user.email, ticket=ticket, event=event,
+                                  subject=subject[:300], body=body, language=user.language))
+    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    enqueue_on_commit(DELIVER_TASK)

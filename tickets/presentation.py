@@ -1,0 +1,98 @@
+"""Presentation helpers of the ticket pages, pure and shared by every feature package: spans of
+time as people read them, and the merged timeline of a ticket (comments and events with their
+values in words, never raw codes)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tickets.models import Channel, Comment, EventKind, Severity, SlaState, Status, TicketEvent
+
+
+def format_duration(seconds: int) -> str:
+    """A span of time as an engineer reads it at a glance: ``25 min``, ``3 h 10 min``,
+    ``2 days 4 h``; below a minute, ``less than 1 min``. Rounds down (the sign is ignored),
+    so "in 24 min" never promises more time than is left."""
+    minutes_total = abs(seconds) // 60
+    if minutes_total < 1:
+        return _("less than 1 min")
+    days, rest = divmod(minutes_total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    day_text = ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    hour_text = ngettext("%(n)d h", "%(n)d h", hours) % {"n": hours}
+    minute_text = ngettext("%(n)d min", "%(n)d min", minutes) % {"n": minutes}
+    if days:
+        # Past a day the minutes are noise.
+        return f"{day_text} {hour_text}" if hours else day_text
+    if hours:
+        return f"{hour_text} {minute_text}" if minutes else hour_text
+    return minute_text
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: a comment, or an event with its values ready to show."""
+
+    at: datetime
+    comment: Comment | None = None
+    event: TicketEvent | None = None
+    old: str = ""
+    new: str = ""
+    note: str = ""
+    sla: bool = False
+
+
+#: Events the timeline shows through their comment instead.
+_SHOWN_AS_COMMENT = {EventKind.REPLY, EventKind.NOTE}
+_SLA_EVENTS = {EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.FIRST_RESPONSE,
+               EventKind.DEADLINE}
+
+
+def _when(value: str) -> str:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(at):
+        return value
+    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(int(value) if choices is Severity else value).label)
+    except ValueError:
+        return value
+
+
+def _event_entry(event: TicketEvent) -> Entry:
+    kind, old, new, note = event.kind, event.old_value, event.new_value, ""
+    if kind in (EventKind.STATUS, EventKind.REOPENED):
+        old, new = _label(Status, old), _label(Status, new)
+    elif kind == EventKind.SEVERITY:
+        old, new = _label(Severity, old), _label(Severity, new)
+    elif kind == EventKind.CREATED:
+        new = _label(Channel, new)
+    elif kind == EventKind.DEADLINE:
+        old, new = _when(old), _when(new)
+    elif kind == EventKind.FIRST_RESPONSE:
+        note = _("due %(at)s") % {"at": _when(old)}
+        old, new = "", _label(SlaState, new)
+    elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+        note = _("deadline %(at)s") % {"at": _when(new)}
+        old = new = ""
+    return Entry(at=event.created_at, event=event, old=old, new=new, note=note,
+                 sla=kind in _SLA_EVENTS)
+
+
+def timeline(comments: list[Comment], events: list[TicketEvent]) -> list[Entry]:
+    """Comments and events in one chronological list; at the same instant a comment comes
+    before the events it caused (first response, status change)."""
+    entries = [(c.created_at, 0, c.pk, Entry(at=c.created_at, comment=c)) for c in comments]
+    entries += [(e.created_at, 1, e.pk, _event_entry(e)) for e in events
+                if e.kind not in _SHOWN_AS_COMMENT]
+    return [entry for *_key, entry in sorted(entries, key=lambda item: item[:3])]

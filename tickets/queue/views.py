@@ -1,0 +1,179 @@
+"""The engineers' priority queue page, ``/queue/`` (SPEC §5, §8 pages).
+
+Thin: the query string is validated with the API's own ``QueueFiltersInput`` (one set of rules
+for the page and ``/api/v1/queue/``), the rows come from ``queue_for`` in its exact order, and
+the only logic here is presentation: the "time left" text of each row
+(``tickets.queue.presentation``, pure and tested on its own). An htmx poll of the same URL
+gets only the results partial.
+"""
+
+from dataclasses import dataclass
+from typing import cast
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.middleware import HtmxDetails
+
+from accounts.access import require_staff
+from accounts.models import Company, User
+from support_portal.kernel.pagination import QUEUE_PAGE_SIZE
+from tickets.models import Kind, Severity, Status, Ticket
+from tickets.queue.api import QueueFiltersInput
+from tickets.queue.presentation import Deadline, deadline_for
+from tickets.queue.selectors import QueueFilters, QueuePaginator, queue_for
+
+#: Seconds between two refreshes of the results by htmx.
+POLL_SECONDS = 30
+
+#: The query-string parameters of the page, in the order links are built with.
+FILTER_PARAMS = ("severity", "company", "assignee", "kind", "status", "q")
+FILTER_LABELS = {
+    "severity": gettext_lazy("Severity"),
+    "company": gettext_lazy("Company"),
+    "assignee": gettext_lazy("Assignee"),
+    "kind": gettext_lazy("Kind"),
+    "status": gettext_lazy("Status"),
+    "q": gettext_lazy("Search"),
+}
+PLAN_LABELS = {
+    "enhanced": pgettext_lazy("support plan", "Enhanced"),
+    "standard": pgettext_lazy("support plan", "Standard"),
+}
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    ticket: Ticket
+    deadline: Deadline
+    plan_code: str
+    plan_label: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    selected: bool
+
+
+def parse_filters(query: QueryDict) -> tuple[dict[str, str], QueueFilters, list[str]]:
+    """The filters of the query string, validated by the API's rules.
+
+    Returns the accepted parameters (to rebuild links with), the filters, and a readable
+    message for every parameter that was refused; a refused parameter is left out (the queue
+    is shown without it) rather than failing the page."""
+    given = {name: query.get(name, "").strip() for name in FILTER_PARAMS}
+    given = {name: value for name, value in given.items() if value}
+    params = QueueFiltersInput(data=given)
+    errors: list[str] = []
+    if not params.is_valid():
+        for name, messages in params.errors.items():
+            label = FILTER_LABELS.get(name, name)
+            errors += [f"{label}: {message}" for message in messages]
+        given = {name: value for name, value in given.items() if name not in params.errors}
+        params = QueueFiltersInput(data=given)
+    # The fields are independent, so what is left is valid; be safe all the same.
+    filters = params.to_filters() if params.is_valid() else QueueFilters()
+    return given, filters, errors
+
+
+def _options(choices: list[tuple[str, str]], current: str) -> list[Option]:
+    return [Option(value, label, value == current) for value, label in choices]
+
+
+def _page_url(base: str, accepted: dict[str, str], number: int) -> str:
+    query = dict(accepted)
+    if number > 1:
+        query["page"] = str(number)
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def queue_page(request: HttpRequest) -> HttpResponse:
+    request = cast(HtmxRequest, request)
+    if not request.user.is_authenticated:
+        if request.htmx:
+            # A poll after the session ended: reload the whole page, which then goes through
+            # the normal sign-in redirect instead of swapping the login form into the table.
+            return HttpResponseClientRefresh()
+        return redirect_to_login(request.get_full_path())
+    user = cast(User, request.user)
+    require_staff(user)
+
+    accepted, filters, errors = parse_filters(request.GET)
+    now = timezone.now()
+    page: Page[Ticket] = QueuePaginator(queue_for(user, filters, now), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        Row(
+            ticket,
+            deadline_for(ticket, now),
+            ticket.plan.code,
+            str(PLAN_LABELS.get(ticket.plan.code, ticket.plan.name)),
+        )
+        for ticket in page
+    ]
+    base = reverse("queue")
+    context = {
+        "rows": rows,
+        "page": page,
+        "now": now,
+        "poll_seconds": POLL_SECONDS,
+        "self_url": _page_url(base, accepted, page.number),
+        "first_url": _page_url(base, accepted, 1),
+        "prev_url": _page_url(base, accepted, page.previous_page_number())
+        if page.has_previous()
+        else "",
+        "next_url": _page_url(base, accepted, page.next_page_number()) if page.has_next() else "",
+        "last_url": _page_url(base, accepted, page.paginator.num_pages),
+        "filtered": bool(accepted),
+        "errors": errors,
+    }
+    partial = bool(request.htmx) and not request.htmx.boosted
+    if partial:
+        response = render(request, "queue/_results.html", context)
+    else:
+        context |= _form_context(accepted)
+        response = render(request, "queue/page.html", context, status=400 if errors else 200)
+    # The same URL answers a full page or the partial: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _form_context(accepted: dict[str, str]) -> dict[str, object]:
+    companies = [
+        (str(pk), name) for pk, name in Company.objects.order_by("name").values_list("pk", "name")
+    ]
+    return {
+        "q": accepted.get("q", ""),
+        "severity_options": _options(
+            [(str(v), str(label)) for v, label in Severity.choices], accepted.get("severity", "")
+        ),
+        "company_options": _options(companies, accepted.get("company", "")),
+        "assignee_options": _options(
+            [("mine", _("Assigned to me")), ("unassigned", _("Unassigned"))],
+            accepted.get("assignee", ""),
+        ),
+        "kind_options": _options(
+            [(v, str(label)) for v, label in Kind.choices], accepted.get("kind", "")
+        ),
+        "status_options": _options(
+            [(v, str(label)) for v, label in Status.choices], accepted.get("status", "")
+        ),
+    }

@@ -1,0 +1,188 @@
+"""REST API for signature change requests and database releases (SPEC §7, §8)."""
+
+import io
+from typing import Any
+
+import pyzipper
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import request_user, require_staff
+from support_portal.kernel.files import private_download
+from support_portal.kernel.pagination import paginated
+from tickets.models import DatabaseRelease, SignatureRequest, SignatureStatus, SignatureType
+from tickets.signatures import services as sig
+from tickets.signatures.access import access_signature_request, visible_signature_requests
+
+#: The convention for exchanging malware samples: an encrypted zip with this password.
+SAMPLE_ZIP_PASSWORD = b"infected"
+
+
+class SignatureEventOutput(serializers.Serializer):
+    status = serializers.CharField(source="new_value")
+    previous = serializers.CharField(source="old_value")
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.CharField(source="actor.full_name", default=None)
+
+
+class SignatureRequestOutput(serializers.ModelSerializer):
+    ticket = serializers.IntegerField(source="ticket_id")
+    number = serializers.CharField(source="ticket.number")
+    product = serializers.CharField(source="ticket.product")
+    product_version = serializers.CharField(source="ticket.product_version")
+    description = serializers.CharField(source="ticket.description")
+    release_version = serializers.CharField(source="release.version", default=None)
+    released_at = serializers.DateTimeField(source="release.released_at", default=None)
+    sample_url = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SignatureRequest
+        fields = ["id", "ticket", "number", "type", "status", "product", "product_version",
+                  "database_version", "description", "object_url", "sha256", "sample_name",
+                  "sample_size", "sample_url", "release_version", "released_at",
+                  "rejection_reason", "customer_informed_at", "created_at", "events"]
+
+    def get_sample_url(self, request: SignatureRequest) -> str | None:
+        if not request.sample:
+            return None
+        return reverse("api-signature-sample", args=[request.pk])
+
+    def get_events(self, request: SignatureRequest) -> Any:
+        events = [e for e in request.ticket.events.all() if e.kind == "signature"]
+        return SignatureEventOutput(events, many=True).data
+
+
+def _with_events(qs: Any) -> Any:
+    return qs.select_related("ticket", "release").prefetch_related("ticket__events__actor")
+
+
+class SignatureRequestInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=SignatureType.choices)
+    product = serializers.CharField(max_length=120)
+    product_version = serializers.CharField(max_length=60)
+    database_version = serializers.CharField(max_length=64)
+    description = serializers.CharField()
+    sample = serializers.FileField(required=False, allow_empty_file=True)
+    sha256 = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    object_url = serializers.URLField(max_length=500, required=False, allow_blank=True,
+                                      default="")
+
+
+class TransitionInput(serializers.Serializer):
+    to = serializers.ChoiceField(choices=SignatureStatus.choices)
+    release_version = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                            default="")
+    released_at = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SignatureRequestListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses={200: SignatureRequestOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        qs = visible_signature_requests(request_user(request))
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in SignatureStatus.values:
+                return Response({"detail": _("Unknown status filter.")}, status=400)
+            qs = qs.filter(status=wanted)
+        return paginated(request, self, _with_events(qs), SignatureRequestOutput)
+
+    @extend_schema(request={"multipart/form-data": SignatureRequestInput},
+                   responses={201: SignatureRequestOutput})
+    def post(self, request: Request) -> Response:
+        user = request_user(request)
+        if not user.is_contact:
+            return Response({"detail": _("Signature change requests are filed by a customer's "
+                                         "named contacts.")}, status=403)
+        data = SignatureRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = sig.signature_request_create(requester=user, **data.validated_data)
+        created = _with_events(SignatureRequest.objects).get(pk=created.pk)
+        return Response(SignatureRequestOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class SignatureRequestDetailApi(APIView):
+    @extend_schema(responses={200: SignatureRequestOutput})
+    def get(self, request: Request, request_id: int) -> Response:
+        found = access_signature_request(request_user(request), request_id)
+        return Response(SignatureRequestOutput(
+            _with_events(SignatureRequest.objects).get(pk=found.pk)).data)
+
+
+class SignatureTransitionApi(APIView):
+    @extend_schema(request=TransitionInput, responses={200: SignatureRequestOutput})
+    def post(self, request: Request, request_id: int) -> Response:
+        user = request_user(request)
+        found = access_signature_request(user, request_id)
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        moved = sig.signature_request_transition(request=found, actor=user, **data.validated_data)
+        return Response(SignatureRequestOutput(
+            _with_events(SignatureRequest.objects).get(pk=moved.pk)).data)
+
+
+class SampleDownloadApi(APIView):
+    """The sample as stored, always as a download (never rendered)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, request_id: int) -> HttpResponseBase | Response:
+        found = access_signature_request(request_user(request), request_id)
+        if not found.sample:
+            return Response({"detail": _("This request has no sample file.")}, status=404)
+        return private_download(found.sample, f"{found.ticket.number}-sample.bin")
+
+
+class SampleZipApi(APIView):
+    """Staff only: the sample inside an AES-encrypted zip, password ``infected``."""
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, request_id: int) -> HttpResponseBase | Response:
+        user = request_user(request)
+        found = access_signature_request(user, request_id)
+        require_staff(user)
+        if not found.sample:
+            return Response({"detail": _("This request has no sample file.")}, status=404)
+        buffer = io.BytesIO()
+        with pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED,
+                                 encryption=pyzipper.WZ_AES) as archive:
+            archive.setpassword(SAMPLE_ZIP_PASSWORD)
+            with found.sample.open("rb") as sample:
+                archive.writestr(f"{found.sha256}.bin", sample.read())
+        return private_download(buffer.getvalue(), f"{found.ticket.number}-sample.zip",
+                                content_type="application/zip")
+
+
+class DatabaseReleaseOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DatabaseRelease
+        fields = ["id", "version", "released_at", "expedited"]
+
+
+class DatabaseReleaseInput(serializers.Serializer):
+    version = serializers.CharField(max_length=64)
+    released_at = serializers.DateTimeField(required=False)
+    expedited = serializers.BooleanField(default=False)
+
+
+class DatabaseReleaseListApi(APIView):
+    @extend_schema(responses={200: DatabaseReleaseOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        releases = DatabaseRelease.objects.order_by("-released_at", "-pk")
+        return paginated(request, self, releases, DatabaseReleaseOutput)
+
+    @extend_schema(request=DatabaseReleaseInput, responses={201: DatabaseReleaseOutput})
+    def post(self, request: Request) -> Response:
+        data = DatabaseReleaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = sig.database_release_create(actor=request_user(request), **data.validated_data)
+        return Response(DatabaseReleaseOutput(release).data, status=status.HTTP_201_CREATED)
