@@ -1,4 +1,4 @@
-"""The SLA breach job (``sla.services.scan``) on the whole bench database, in-process.
+"""The SLA breach job (``sla.jobs.scan``) on the whole bench database, in-process.
 
 * **nothing due**: one ``scan()`` first (it flags whatever crossed its deadline since the seed,
   as the beat job would every minute), then the median of ``runs`` timed ``scan()`` calls;
@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sla import services
+from sla import jobs
 from tickets.models import AWAITING_BREACH, Notification, OutboundEmail, Ticket, TicketEvent
 
 
@@ -50,10 +50,10 @@ def _query_count(fn: Any) -> tuple[float, int, Any]:
 
 
 def measure_idle(runs: int) -> dict[str, Any]:
-    services.scan()  # catch up with whatever became due since the seed
+    jobs.scan()  # catch up with whatever became due since the seed
     times, flagged, queries = [], [], []
     for _ in range(runs):
-        elapsed, count, result = _query_count(services.scan)
+        elapsed, count, result = _query_count(jobs.scan)
         times.append(elapsed)
         queries.append(count)
         flagged.append(sum(result.values()))
@@ -84,7 +84,7 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
     queries: list[int] = []
     flagged: list[int] = []
     for _ in range(runs):
-        services.scan()  # untimed: whatever became due by itself is not part of the measure
+        jobs.scan()  # untimed: whatever became due by itself is not part of the measure
         now = timezone.now()
         candidates = list(
             Ticket.objects.filter(AWAITING_BREACH, response_due_at__gt=now)
@@ -101,7 +101,7 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
             response_warned_at=past - timedelta(minutes=5),
         )
         try:
-            elapsed, count, result = _query_count(services.scan)
+            elapsed, count, result = _query_count(jobs.scan)
         finally:
             with transaction.atomic():
                 for pk, due_at, warn_at, warned_at in candidates:

@@ -143,7 +143,7 @@ def build_report(ours: list[Result], theirs: list[Result], args: argparse.Namesp
     idle, due = report.get("breach_idle"), report.get("breach_due")
     if idle:
         add("")
-        add("SLA breach job (sla.services.scan: warnings + breaches), in-process, whole data set")
+        add("SLA breach job (sla.jobs.scan: warnings + breaches), in-process, whole data set")
         add(f"  nothing due: median {idle['median_ms']} ms, p95 {idle['p95_ms']} ms, min "
             f"{idle['min_ms']} ms over {idle['runs']} runs; {idle['queries']:g} queries per run;"
             f" flagged per run: {sorted(set(idle['flagged']))}")

@@ -8,7 +8,7 @@
 1. (Re)creates the PostgreSQL database ``support_portal_bench`` on 127.0.0.1, migrates it in a
    subprocess (bench/infra.py) and seeds it with bulk inserts / COPY (bench/seed.py, with
    bench/seed_accounts.py and bench/seed_tickets.py), then ``VACUUM ANALYZE``.
-2. Times the SLA breach job (``sla.services.scan``) in-process on the whole data set, with
+2. Times the SLA breach job (``sla.jobs.scan``) in-process on the whole data set, with
    nothing due and with 1,000 tickets due (bench/breach.py).
 3. Starts the portal under gunicorn as in production (sync workers, DEBUG off) on a free
    loopback port (bench/infra.py); signs in as an engineer (API token, session) and as a
