@@ -1,5 +1,6 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
-notifications, outbox) and ``signatures`` (antivirus-signature change requests)."""
+notifications, outbox), ``signatures`` (antivirus-signature change requests) and ``reports``
+(monthly service reviews sent)."""
 
 from tickets.models.core import *  # noqa: F403
 from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
@@ -12,3 +13,4 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
 )
 from tickets.models.mail import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403
+from tickets.models.reports import *  # noqa: F403
