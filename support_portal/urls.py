@@ -8,6 +8,7 @@ from accounts import views as account_views
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health, home
 from tickets.queue import urls as queue_urls
+from tickets.reports import urls as report_urls
 from tickets.signatures import urls as signature_urls
 from tickets.tam import urls as tam_urls
 from tickets.urls import api_urlpatterns as tickets_api
@@ -19,6 +20,7 @@ api_v1 = [
     *queue_urls.api_urlpatterns,
     *signature_urls.api_urlpatterns,
     *tam_urls.api_urlpatterns,
+    *report_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -29,6 +31,7 @@ urlpatterns = [
     *queue_urls.page_urlpatterns,
     path("signature-requests/", include((signature_urls.urlpatterns, "signatures"))),
     path("tam/", include((tam_urls.urlpatterns, "tam"))),
+    path("reports/", include((report_urls.urlpatterns, "reports"))),
     path("notifications/", include("tickets.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

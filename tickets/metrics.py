@@ -146,7 +146,8 @@ def first_response_stats(tickets: QuerySet[Ticket], period: Period
     by_severity: dict[int, list[float]] = {}
     for severity, created, first in responded.values_list("severity", "created_at",
                                                           "first_response_at"):
-        by_severity.setdefault(severity, []).append((first - created).total_seconds())
+        if first is not None:
+            by_severity.setdefault(severity, []).append((first - created).total_seconds())
     for severity, values in by_severity.items():
         values.sort()
         stats[str(severity)] = {"count": len(values),
@@ -221,6 +222,6 @@ def signature_figures(company_id: int, period: Period) -> dict[str, int | None]:
     else:
         row = requests.aggregate(**counts)
         waits = sorted((r - c).total_seconds() for c, r in requests.filter(released)
-                       .values_list("created_at", "release__released_at"))
+                       .values_list("created_at", "release__released_at") if r is not None)
         median = round(percentile_cont(waits, 0.5)) if waits else None
     return {**row, "median_seconds_to_release": median}

@@ -12,5 +12,5 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
     private_storage,
 )
 from tickets.models.mail import *  # noqa: F403
-from tickets.models.signatures import *  # noqa: F403
 from tickets.models.reports import *  # noqa: F403
+from tickets.models.signatures import *  # noqa: F403

@@ -21,7 +21,7 @@ INK = "#1d2430"
 MUTED = "#5b6472"
 GRID = "#dfe3e8"
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "service-review",
     "font.family": "DejaVu Sans",
@@ -38,7 +38,7 @@ def weekly_chart_svg(weekly: list[dict[str, Any]], *, ticks: list[str], filed_la
     """``weekly`` as ``tickets.metrics.weekly_trend`` gives it; ``ticks`` label each week. The
     labels come translated from the caller. A week with nothing responded leaves a gap in the
     line rather than a false 0 %."""
-    with mpl.rc_context(_STYLE):
+    with mpl.rc_context(_STYLE):  # type: ignore[arg-type]
         figure = Figure(figsize=(7.0, 2.35), dpi=100)
         bars = figure.add_subplot()
         positions = list(range(len(weekly)))

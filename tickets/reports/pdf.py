@@ -106,8 +106,10 @@ def render_pdf(report: MonthReport) -> bytes:
 def report_attachment(message: OutboundEmail) -> tuple[str, bytes, str]:
     """The attachment of a monthly-review e-mail (``tickets.mail_files``): the PDF of the row's
     (company, month) in the row's language, rendered now."""
-    assert message.report_company_id is not None and message.report_month is not None  # noqa: S101
+    month = message.report_month
+    if message.report_company_id is None or month is None:
+        raise ValueError(f"e-mail {message.pk} names no report")
     company = Company.objects.select_related("plan", "tam").get(pk=message.report_company_id)
     with translation.override(message.language or "en"):
-        pdf = render_pdf(month_report(company, message.report_month))
-    return report_filename(company, message.report_month, "pdf"), pdf, "application/pdf"
+        pdf = render_pdf(month_report(company, month))
+    return report_filename(company, month, "pdf"), pdf, "application/pdf"
