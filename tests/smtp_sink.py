@@ -4,6 +4,7 @@ server."""
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -20,7 +21,7 @@ class Sink:
         self.recipients: list[str] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         with self._lock:
@@ -45,6 +46,7 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
