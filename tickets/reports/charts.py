@@ -11,10 +11,6 @@ import io
 import math
 from typing import Any
 
-import matplotlib as mpl
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 BAR = "#6d9ef0"
 LINE = "#0b6b4f"
 INK = "#1d2430"
@@ -38,6 +34,11 @@ def weekly_chart_svg(weekly: list[dict[str, Any]], *, ticks: list[str], filed_la
     """``weekly`` as ``tickets.metrics.weekly_trend`` gives it; ``ticks`` label each week. The
     labels come translated from the caller. A week with nothing responded leaves a gap in the
     line rather than a false 0 %."""
+    # Imported when a review is drawn, not when the web process starts.
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with mpl.rc_context(_STYLE):  # type: ignore[arg-type]
         figure = Figure(figsize=(7.0, 2.35), dpi=100)
         bars = figure.add_subplot()

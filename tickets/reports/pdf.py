@@ -16,8 +16,6 @@ from django.utils import formats, translation
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from accounts.models import Company
 from tickets.models import OutboundEmail, Severity
@@ -97,6 +95,11 @@ def review_context(report: MonthReport) -> dict[str, Any]:
 
 
 def render_pdf(report: MonthReport) -> bytes:
+    # Imported here: WeasyPrint loads Pango when imported, and a process that never prints a
+    # review (or a machine without the libraries) need not pay for it or fail on it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     html = render_to_string("reports/review.html", review_context(report))
     fetcher = URLFetcher(allowed_protocols={"data"})
     pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
