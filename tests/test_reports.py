@@ -288,3 +288,8 @@ def test_an_account_without_a_tam_or_tickets_still_has_a_review(api, admin):
     _pages, text = pdf_text(response.content)
     assert "None assigned" in text
     assert "No SLA breach this month." in text
+
+
+def test_the_month_in_progress_is_always_listed(company_a):
+    """Even when the clock reads a time before the account's creation (a clock set back)."""
+    assert available_months(company_a, local(1, 15, 9)) == [date(2026, 1, 1)]

@@ -78,7 +78,9 @@ def available_months(company: Company, now: datetime | None = None) -> list[date
     first_ticket = (Ticket.objects.filter(company_id=company.pk).order_by("created_at")
                     .values_list("created_at", flat=True).first())
     start = min(filter(None, (first_ticket, company.created_at)), default=timezone.now())
-    first = max(timezone.localtime(start, tz).date().replace(day=1), FIRST_MONTH)
+    # Never after the current month (an account created "later" by a clock set back): at
+    # least the month in progress is listed.
+    first = min(max(timezone.localtime(start, tz).date().replace(day=1), FIRST_MONTH), last)
     months: list[date] = []
     month = last
     while month >= first and len(months) < MONTHS_LISTED:
