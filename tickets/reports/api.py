@@ -112,13 +112,21 @@ _Figures = inline_serializer("MonthReport", {
     "breached_tickets": serializers.ListField(), "signature_request_list": serializers.ListField(),
     "notes": serializers.ListField(), "generated_at": serializers.DateTimeField(),
 })
-_Error = inline_serializer("ReportError", {"detail": serializers.CharField()})
+_Error = inline_serializer("ReportError", {
+    "detail": serializers.CharField(),
+    "errors": serializers.DictField(required=False, help_text="Per field, on a 400."),
+})
 
 
 class ReportApi(APIView):
     content_negotiation_class = FormatIsAFile
 
     @extend_schema(
+        description=(
+            "One account's month in the company's time zone (SPEC §15): the figures as JSON, "
+            "the month's tickets as CSV, or the printable service review as PDF. For the "
+            "account's TAM, administrators and the company's own contacts."
+        ),
         parameters=[
             OpenApiParameter("month", str, required=True, pattern=r"^\d{4}-\d{2}$",
                              description="The month, YYYY-MM, in the company's time zone."),
@@ -136,8 +144,9 @@ class ReportApi(APIView):
         },
     )
     def get(self, request: Request, company_id: int) -> HttpResponseBase:
-        """Queries for the JSON (and the PDF): session or token, user, contact, company, and
-        the nine of ``month_report``, whatever the number of tickets."""
+        # Queries for the JSON (and the PDF): the user's token or session, the contact, the
+        # company, and month_report's nine, whatever the number of tickets; the CSV: the
+        # company and one cursor over the month's tickets.
         company = access_company_report(request_user(request), company_id)
         kind = request.query_params.get("format", "json")
         if kind not in FORMATS:
