@@ -4,7 +4,6 @@ validate input, call one service or selector, serialize the answer."""
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import update_last_login
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,9 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from accounts import audit, services
-from accounts.forms import second_factor_failed, second_factor_locked
-from accounts.mfa import verify_second_factor
+from accounts import services
 from accounts.access import (
     access_company,
     access_company_for_contact_management,
@@ -25,6 +22,9 @@ from accounts.access import (
     require_admin,
     visible_companies,
 )
+from accounts.auth import token_signed_in
+from accounts.forms import second_factor_failed, second_factor_locked
+from accounts.mfa import verify_second_factor
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
 from support_portal.kernel.api import PatchSerializer
@@ -79,11 +79,7 @@ class TokenApi(APIView):
             refusal = self._check_otp(request, user, data.validated_data.get("otp", ""))
             if refusal is not None:
                 return refusal
-        # A sign-in for the audit log and ``last_login``, but no session: the token is the
-        # credential from now on.
-        update_last_login(None, user)
-        audit.record(action=audit.Action.SIGN_IN, actor=user, company=audit.company_of(user),
-                     request=request._request, detail={"method": "token"})
+        token_signed_in(request._request, user)
         return Response({"token": services.token_for(user, request=request._request).key})
 
     @staticmethod

@@ -13,16 +13,13 @@ its entry are committed (or rolled back) together::
 New security-relevant actions are added to ``Action`` (and a migration for its choices).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from accounts.models import Company, User
 
 
 class Action(models.TextChoices):
@@ -109,7 +106,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def company_of(user: "User | None") -> "Company | None":
+def company_of(user: Any) -> Any:
     """The company a contact acts for (``None`` for staff): where their events are filed."""
     contact = getattr(user, "contact", None) if user is not None else None
     return contact.company if contact is not None else None
@@ -118,8 +115,8 @@ def company_of(user: "User | None") -> "Company | None":
 def record(
     *,
     action: str,
-    actor: "User | None" = None,
-    company: "Company | None" = None,
+    actor: Any = None,  # accounts.models.User (imported by models: no import back)
+    company: Any = None,  # accounts.models.Company
     object: Any = None,  # the SPEC's name for the field
     request: HttpRequest | None = None,
     actor_email: str = "",

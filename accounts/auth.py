@@ -4,10 +4,10 @@ written to the log and the audit log."""
 import logging
 from typing import Any
 
-from django.conf import settings
 from allauth.account.signals import password_changed, password_reset
 from allauth.mfa.signals import authenticator_reset
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -76,6 +76,20 @@ def _log_sign_in(sender: object, request: HttpRequest | None, user: Any, **kwarg
              client_ip(request) if request else "-")
     audit.record(action=audit.Action.SIGN_IN, actor=user, company=audit.company_of(user),
                  request=request, detail={"method": _sign_in_method(request)})
+
+
+def token_signed_in(request: HttpRequest, user: Any) -> None:
+    """A sign-in at the token endpoint: logged, audited, ``last_login`` and the per-address
+    failure count reset like a page sign-in, but no session is made (the token is the
+    credential from now on)."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.models import update_last_login
+
+    update_last_login(None, user)
+    AxesProxyHandler.user_logged_in(sender=type(user), request=request, user=user)
+    log.info("sign-in ok user=%s role=%s ip=%s (token)", user.pk, user.role, client_ip(request))
+    audit.record(action=audit.Action.SIGN_IN, actor=user, company=audit.company_of(user),
+                 request=request, detail={"method": "token"})
 
 
 @receiver(user_logged_out)

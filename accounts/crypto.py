@@ -42,4 +42,4 @@ def decrypt(stored: str) -> str:
     try:
         return _current().decrypt(stored[len(PREFIX):].encode()).decode()
     except InvalidToken:
-        raise ValueError("A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from None
+        raise ValueError("A stored secret does not decrypt with FIELD_ENCRYPTION_KEYS.") from None

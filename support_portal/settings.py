@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
         "SignatureStatusEnum": "tickets.models.SignatureStatus",
         # What a customer may file directly (signature changes have their own endpoint).
         "FilableKindEnum": ["incident", "service_request"],
+        "UserRoleEnum": "accounts.models.Role",
+        "StaffRoleEnum": ["admin", "engineer", "expert", "tam"],
     },
 }
 
