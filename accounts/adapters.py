@@ -50,3 +50,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         sso.admit(request, sociallogin)  # signs the contact in, or refuses: never returns
+
+    def on_authentication_error(self, request: HttpRequest, provider: Any, error: Any = None,
+                                exception: Any = None, extra_context: Any = None) -> None:
+        """The provider's answer failed a check (signature, nonce, issuer, PKCE, state): the
+        portal's refusal page, recorded."""
+        sso.authentication_failed(request, provider, error, exception)

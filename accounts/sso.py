@@ -30,7 +30,6 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
-from allauth.utils import build_absolute_uri
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -111,7 +110,8 @@ class CompanyAdapter(OpenIDConnectOAuth2Adapter):
         return CompanyProvider(self.request, app=company_app(self.company))
 
     def get_callback_url(self, request: HttpRequest, app: SocialApp) -> str:
-        return build_absolute_uri(request, reverse("accounts:sso-callback"))
+        # The scheme of the request (https behind the TLS proxy, see SECURE_PROXY_SSL_HEADER).
+        return request.build_absolute_uri(reverse("accounts:sso-callback"))
 
     @property
     def openid_config(self) -> dict[str, Any]:
@@ -245,4 +245,19 @@ def admit(request: HttpRequest, sociallogin: SocialLogin) -> None:
                           uid=sociallogin.account.uid)
     raise ImmediateHttpResponse(perform_login(
         request, user, redirect_url=sociallogin.state.get("next") or "/", email=email,
+    ))
+
+
+def authentication_failed(request: HttpRequest, provider: Any, error: Any,
+                          exception: Any) -> None:
+    """allauth's ``on_authentication_error``: refuse with a clear message. Never returns."""
+    company = _company_for_provider_id(str(getattr(getattr(provider, "app", None),
+                                                   "provider_id", "") or ""))
+    cancelled = str(error) == "cancelled"
+    message = (_("Single sign-on was cancelled at your identity provider.") if cancelled else
+               _("The identity provider's answer could not be verified, so you are not signed "
+                 "in. Try again, or sign in with your password."))
+    raise ImmediateHttpResponse(refuse(
+        request, message, company=company, reason=f"{error}: {exception}"[:200],
+        status=400 if cancelled else 403,
     ))
