@@ -2,9 +2,13 @@
 accounts), e-mails go out in the recipient's language, TOTP seeds are encrypted at rest, and
 company single sign-on lets in only the company's active named contacts (``accounts.sso``)."""
 
+import time
 from typing import Any
 
+from allauth.account import app_settings as allauth_account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
@@ -27,6 +31,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return "/"
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Sensitive changes (two-factor enrolment or reset, recovery codes) ask for the
+        password again, unless this session signed in less than ``REAUTHENTICATION_TIMEOUT``
+        (5 minutes) ago: a staff member sent to enrol right after signing in is not asked twice."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return True
+        records = get_authentication_records(request, user)
+        recent = bool(records) and time.time() - float(records[0].get("at", 0)) < (
+            allauth_account_settings.REAUTHENTICATION_TIMEOUT)
+        return not recent
 
 
 class MfaAdapter(DefaultMFAAdapter):

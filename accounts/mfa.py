@@ -97,6 +97,10 @@ class MfaEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(_OPEN_PREFIXES) and must_enrol(request.user):
+            if request.headers.get("HX-Request"):
+                # A fragment the page polls (the bell): refused, not redirected, so it cannot
+                # reload the enrolment page behind the user's back (a new secret each time).
+                return HttpResponse(ENROL_FIRST, status=403, content_type="text/plain")
             return redirect(ENROL_URL_NAME)
         return self.get_response(request)
 

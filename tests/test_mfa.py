@@ -173,3 +173,10 @@ def test_an_admin_reset_makes_staff_enrol_again(api, engineer, client):
     assert not engineer.mfa_enabled
     assert api(engineer).get("/api/v1/queue/").status_code == 403
     assert AuditEntry.objects.filter(action=Action.MFA_RESET, object_id=str(engineer.pk)).exists()
+
+
+def test_a_polled_fragment_is_refused_not_redirected(client, unenrolled_engineer):
+    """The bell's htmx poll must not load the enrolment page (a new secret each time)."""
+    client.force_login(unenrolled_engineer)
+    response = client.get("/notifications/badge/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
