@@ -85,7 +85,7 @@ def token_signed_in(request: HttpRequest, user: Any) -> None:
     from axes.handlers.proxy import AxesProxyHandler
     from django.contrib.auth.models import update_last_login
 
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     AxesProxyHandler.user_logged_in(sender=type(user), request=request, user=user)
     log.info("sign-in ok user=%s role=%s ip=%s (token)", user.pk, user.role, client_ip(request))
     audit.record(action=audit.Action.SIGN_IN, actor=user, company=audit.company_of(user),

@@ -35,7 +35,7 @@ class Grant:
 @dataclass
 class Provider:
     client_id: str = "portal-client"
-    client_secret: str = "s3cret-of-the-portal"  # noqa: S105 - a test IdP's test client
+    client_secret: str = "s3cret-of-the-portal"
     #: Who the IdP signs in at the next authorization request.
     identity: dict[str, Any] = field(default_factory=dict)
     #: Every authorization request's query, for the tests to inspect.
@@ -124,7 +124,8 @@ class Provider:
                     code_challenge_method=query.get("code_challenge_method", ""),
                     claims=dict(provider.identity),
                 )
-                back = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
+                answer = urlencode({"code": code, "state": query["state"]})
+                back = f"{query['redirect_uri']}?{answer}"
                 self.send_response(302)
                 self.send_header("Location", back)
                 self.send_header("Content-Length", "0")

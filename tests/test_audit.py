@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 from django.db.utils import DatabaseError
+from django.test import Client
 from django.utils import timezone
 
 from accounts import audit
@@ -164,10 +164,14 @@ def test_entries_cannot_be_changed_or_deleted(admin):
 def test_an_entry_is_rolled_back_with_its_action(admin, company_a):
     from accounts import services
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.contact_create(company=company_a, email="x@example.com", full_name="X",
-                                password="a-long-enough-password", actor=admin)
-        raise RuntimeError
+    def add_then_fail() -> None:
+        with transaction.atomic():
+            services.contact_create(company=company_a, email="x@example.com", full_name="X",
+                                    password="a-long-enough-password", actor=admin)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
     assert not AuditEntry.objects.filter(action=Action.CONTACT_ADDED).exists()
 
 
@@ -185,7 +189,8 @@ def test_staff_creation_role_change_and_tokens_are_recorded(api, admin, contact_
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {Action.STAFF_CREATED, Action.ROLE_CHANGED, Action.TOKEN_ISSUED} <= actions
     change = AuditEntry.objects.get(action=Action.ROLE_CHANGED)
-    assert change.detail == {"from": "engineer", "to": "tam"} and change.actor_id == admin.pk
+    assert change.detail == {"from": "engineer", "to": "tam"}
+    assert change.actor_id == admin.pk
 
 
 def test_the_page_is_for_admins_and_tams(client, tam, engineer, scenario, company_a):
@@ -193,7 +198,9 @@ def test_the_page_is_for_admins_and_tams(client, tam, engineer, scenario, compan
     page = client.get("/audit/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Contact deactivated" in html and "Company A" in html and "Company B" not in html
+    assert "Contact deactivated" in html
+    assert "Company A" in html
+    assert "Company B" not in html
     assert 'href="/api/v1/audit/?format=csv"' in html
     client.force_login(engineer)
     assert client.get("/audit/").status_code == 403

@@ -126,7 +126,8 @@ def test_totp_enrolment_then_sign_in_with_a_code(browser, live_server):
     secret = browser.find_element(By.ID, "authenticator_secret").get_attribute("value")
     fill(browser, "input[name=code]", totp_code(secret, at=time.time() - 30))
     submit(browser)
-    assert path_of(browser) == "/accounts/2fa/recovery-codes/", browser.find_element(By.TAG_NAME, "main").text
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert path_of(browser) == "/accounts/2fa/recovery-codes/", main
     codes = re.findall(r"\b\d{8}\b", browser.find_element(By.ID, "recovery_codes").text)
     assert len(codes) == 10
     engineer.refresh_from_db()
@@ -174,7 +175,8 @@ def test_sso_round_trip_for_a_named_contact(browser, live_server, contact_a, sso
     wait_for(browser, "a.who")
     assert path_of(browser) == "/"
     assert contact_a.full_name in browser.find_element(By.CSS_SELECTOR, "a.who").text
-    assert oidc.token_requests == 1 and oidc.authorizations[0]["code_challenge_method"] == "S256"
+    assert oidc.token_requests == 1
+    assert oidc.authorizations[0]["code_challenge_method"] == "S256"
 
 
 def test_sso_refuses_an_unknown_address_and_creates_nothing(browser, live_server, contact_a,

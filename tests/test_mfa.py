@@ -39,7 +39,8 @@ def test_the_api_refuses_a_staff_member_without_it(api, unenrolled_engineer, pat
 def test_the_enrolment_endpoints_and_me_stay_open(api, unenrolled_engineer):
     client = api(unenrolled_engineer)
     me = client.get("/api/v1/me/")
-    assert me.status_code == 200 and me.json()["mfa_enabled"] is False
+    assert me.status_code == 200
+    assert me.json()["mfa_enabled"] is False
     assert client.post("/api/v1/me/mfa/totp/").status_code == 200
 
 
@@ -75,17 +76,20 @@ def test_enrolment_through_the_api(api, unenrolled_engineer):
     assert begun["otpauth_uri"].startswith("otpauth://totp/")
     assert f"secret={begun['secret']}" in begun["otpauth_uri"]
     wrong = client.post("/api/v1/me/mfa/totp/confirm/", {"code": "000000"})
-    assert wrong.status_code == 400 and "code" in wrong.json()["detail"]
+    assert wrong.status_code == 400
+    assert "code" in wrong.json()["detail"]
     done = client.post("/api/v1/me/mfa/totp/confirm/", {"code": totp_code(begun["secret"])})
     assert done.status_code == 200
     codes = done.json()["recovery_codes"]
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     unenrolled_engineer.refresh_from_db()
     assert unenrolled_engineer.mfa_enabled
     assert client.get("/api/v1/queue/").status_code == 200
     # The secret is stored encrypted.
     stored = Authenticator.objects.get(user=unenrolled_engineer, type="totp").data["secret"]
-    assert stored.startswith("fernet:") and begun["secret"] not in stored
+    assert stored.startswith("fernet:")
+    assert begun["secret"] not in stored
     entry = AuditEntry.objects.get(action=Action.MFA_ENROLLED, actor=unenrolled_engineer)
     assert entry.ip == "127.0.0.1"
     # Enrolling twice is a conflict.
@@ -105,9 +109,11 @@ def test_the_token_endpoint_needs_otp_once_enrolled(api, engineer):
     assert missing.json()["detail"].startswith("otp")
     assert "otp" in missing.json()["errors"]
     wrong = api().post(TOKEN, {**body, "otp": "000000"})
-    assert wrong.status_code == 400 and wrong.json()["detail"].startswith("otp")
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"].startswith("otp")
     ok = api().post(TOKEN, {**body, "otp": totp_code()})
-    assert ok.status_code == 200 and ok.json()["token"]
+    assert ok.status_code == 200
+    assert ok.json()["token"]
     # The same code is not accepted twice.
     assert api().post(TOKEN, {**body, "otp": totp_code()}).status_code == 400
 

@@ -38,12 +38,14 @@ def test_a_named_contact_signs_in_through_their_company_idp(client, sso_company,
     # The authorization request carried PKCE (S256) and a nonce; the token endpoint (which
     # checks the verifier) was called once.
     asked = oidc.authorizations[-1]
-    assert asked["code_challenge_method"] == "S256" and len(asked["code_challenge"]) >= 43
+    assert asked["code_challenge_method"] == "S256"
+    assert len(asked["code_challenge"]) >= 43
     assert len(asked["nonce"]) >= 20
     assert asked["redirect_uri"] == "http://testserver/accounts/sso/callback/"
     assert oidc.token_requests == 1
     entry = AuditEntry.objects.filter(action=Action.SIGN_IN).latest("pk")
-    assert entry.actor_id == contact_a.pk and entry.company_id == sso_company.pk
+    assert entry.actor_id == contact_a.pk
+    assert entry.company_id == sso_company.pk
     assert entry.detail["method"] == "socialaccount"
 
 
@@ -68,7 +70,8 @@ def test_an_unknown_address_is_refused_and_nothing_is_created(client, sso_compan
 
     assert not SocialAccount.objects.exists()
     refusal = AuditEntry.objects.get(action=Action.SSO_REFUSED)
-    assert refusal.actor_email == stranger and refusal.company_id == sso_company.pk
+    assert refusal.actor_email == stranger
+    assert refusal.company_id == sso_company.pk
 
 
 def test_a_deactivated_contact_is_refused(client, sso_company, contact_a, oidc):
@@ -163,15 +166,19 @@ class TestConfiguration:
         response = api(admin).patch(self.url(company_a), body)
         assert response.status_code == 200, response.json()
         data = response.json()
-        assert data["sso_issuer"] == body["sso_issuer"] and data["sso_client_id"] == "portal"
-        assert data["sso_client_secret_set"] is True and data["require_mfa"] is True
+        assert data["sso_issuer"] == body["sso_issuer"]
+        assert data["sso_client_id"] == "portal"
+        assert data["sso_client_secret_set"] is True
+        assert data["require_mfa"] is True
         assert "top-secret-value" not in response.content.decode()
         assert "top-secret-value" not in api(admin).get(self.url(company_a)).content.decode()
         stored = Company.objects.get(pk=company_a.pk).sso_client_secret
-        assert stored.startswith("fernet:") and "top-secret-value" not in stored
+        assert stored.startswith("fernet:")
+        assert "top-secret-value" not in stored
         actions = list(AuditEntry.objects.filter(company=company_a).values_list("action",
                                                                                   flat=True))
-        assert Action.SSO_CONFIGURED in actions and Action.MFA_REQUIREMENT_CHANGED in actions
+        assert Action.SSO_CONFIGURED in actions
+        assert Action.MFA_REQUIREMENT_CHANGED in actions
         entry = AuditEntry.objects.get(action=Action.SSO_CONFIGURED)
         assert entry.actor_id == admin.pk
         assert entry.detail["fields"] == ["sso_issuer", "sso_client_id", "sso_client_secret"]
