@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
+from accounts.audit import AuditEntry
 from accounts.models import Company, Contact, Role, User
 from accounts.selectors import companies_with_counts
 from support_portal.kernel.api import authenticated_user
@@ -107,3 +108,14 @@ def access_company_report(user: User, company_id: int | str) -> Company:
     if not manages_account(user, company):
         raise PermissionDenied(_("Account reports are for the account's TAM and administrators."))
     return company
+
+
+def visible_audit_entries(user: User) -> QuerySet[AuditEntry]:
+    """The audit log (SPEC §14): administrators read all of it, a TAM the entries of their
+    own accounts; anyone else is refused."""
+    if user.role == Role.ADMIN:
+        return AuditEntry.objects.all()
+    if user.role == Role.TAM:
+        return AuditEntry.objects.filter(company__tam=user)
+    raise PermissionDenied(_("The audit log is for administrators and Technical Account "
+                             "Managers."))

@@ -4,7 +4,6 @@ validate input, call one service or selector, serialize the answer."""
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -23,6 +22,9 @@ from accounts.access import (
     require_admin,
     visible_companies,
 )
+from accounts.auth import token_signed_in
+from accounts.forms import second_factor_failed, second_factor_locked
+from accounts.mfa import verify_second_factor
 from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
 from accounts.selectors import companies_with_counts, contacts_of
 from support_portal.kernel.api import PatchSerializer
@@ -39,6 +41,11 @@ class SignInThrottle(AnonRateThrottle):
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False, allow_blank=True, max_length=32,
+        help_text="The current code of the authenticator app, or an unused recovery code: "
+                  "required once two-factor sign-in is set up for the account.",
+    )
 
 
 class TokenOutput(serializers.Serializer):
@@ -67,9 +74,31 @@ class TokenApi(APIView):
                 {"detail": _("Unable to sign in with this e-mail address and password.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        # Same audit trail and ``last_login`` update as a sign-in on the login page.
-        user_logged_in.send(sender=type(user), request=request._request, user=user)
-        return Response({"token": services.token_for(user).key})
+        if user.mfa_enabled:
+            # The second factor, counted by django-axes like the password.
+            refusal = self._check_otp(request, user, data.validated_data.get("otp", ""))
+            if refusal is not None:
+                return refusal
+        token_signed_in(request._request, user)
+        return Response({"token": services.token_for(user, request=request._request).key})
+
+    @staticmethod
+    def _check_otp(request: Request, user: User, otp: str) -> Response | None:
+        if second_factor_locked(request._request, user):
+            return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
+        if not otp:
+            return Response({"detail": _("otp: this account uses two-factor sign-in; send the "
+                                         "current code of the authenticator app (or a "
+                                         "recovery code) as otp."),
+                             "errors": {"otp": [_("This field is required.")]}}, status=400)
+        if not verify_second_factor(user, otp):
+            second_factor_failed(request._request, user)
+            if getattr(request._request, "axes_locked_out", False):
+                return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
+            return Response({"detail": _("otp: this code is not valid (it may have been used "
+                                         "already)."),
+                             "errors": {"otp": [_("Invalid code.")]}}, status=400)
+        return None
 
 
 # --- Staff ---------------------------------------------------------------------------------
@@ -92,7 +121,8 @@ class StaffCreateApi(APIView):
         require_admin(request_user(request))
         data = StaffInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.staff_create(**data.validated_data)
+        user = services.staff_create(**data.validated_data, actor=request_user(request),
+                                     request=request._request)
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -104,14 +134,20 @@ class CompanyOutput(serializers.ModelSerializer):
     contact_limit = serializers.IntegerField(source="plan.contact_limit", read_only=True)
     active_contacts = serializers.IntegerField(read_only=True)
     license_valid = serializers.SerializerMethodField()
+    sso_client_secret_set = serializers.SerializerMethodField(
+        help_text="Whether a client secret is stored (the secret itself is never returned).")
 
     class Meta:
         model = Company
         fields = ["id", "name", "license", "plan", "tam", "timezone", "license_valid_from",
-                  "license_valid_until", "license_valid", "contact_limit", "active_contacts"]
+                  "license_valid_until", "license_valid", "contact_limit", "active_contacts",
+                  "sso_issuer", "sso_client_id", "sso_client_secret_set", "require_mfa"]
 
     def get_license_valid(self, company: Company) -> bool:
         return company.license_is_valid()
+
+    def get_sso_client_secret_set(self, company: Company) -> bool:
+        return bool(company.sso_client_secret)
 
 
 class CompanyInput(serializers.Serializer):
@@ -127,6 +163,14 @@ class CompanyInput(serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False)
     license_valid_from = serializers.DateField(allow_null=True, required=False)
     license_valid_until = serializers.DateField()
+    sso_issuer = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    sso_client_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    sso_client_secret = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                              write_only=True, trim_whitespace=False)
+    require_mfa = serializers.BooleanField(required=False)
+
+
+SECURITY_FIELDS = ("sso_issuer", "sso_client_id", "sso_client_secret", "require_mfa")
 
 
 def _company_out(company: Company) -> Any:
@@ -144,7 +188,12 @@ class CompanyListApi(APIView):
         require_admin(request_user(request))
         data = CompanyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        company = services.company_create(**data.validated_data)
+        fields = dict(data.validated_data)
+        security = {k: fields.pop(k) for k in list(fields) if k in SECURITY_FIELDS}
+        company = services.company_create(**fields)
+        if security:
+            company = services.company_update(company=company, actor=request_user(request),
+                                              request=request._request, **security)
         return Response(_company_out(company), status=status.HTTP_201_CREATED)
 
 
@@ -159,7 +208,8 @@ class CompanyDetailApi(APIView):
         require_admin(request_user(request))
         data = CompanyInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        company = services.company_update(company=company, **data.validated_data)
+        company = services.company_update(company=company, actor=request_user(request),
+                                          request=request._request, **data.validated_data)
         return Response(_company_out(company))
 
 
@@ -199,7 +249,8 @@ class ContactListApi(APIView):
         company = access_company_for_contact_management(request_user(request), company_id)
         data = ContactInput(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_create(company=company, **data.validated_data)
+        contact = services.contact_create(company=company, **data.validated_data,
+                                          actor=request_user(request), request=request._request)
         return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
 
 
@@ -216,5 +267,6 @@ class ContactDetailApi(APIView):
         contact = access_contact(request_user(request), company, contact_id)
         data = ContactPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_update(contact=contact, **data.validated_data)
+        contact = services.contact_update(contact=contact, **data.validated_data,
+                                          actor=request_user(request), request=request._request)
         return Response(ContactOutput(contact).data)

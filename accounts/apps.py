@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import auth  # noqa: F401  (connects the sign-in log receivers)
+        # Connect the receivers: sign-in log and audit, two-factor flag and audit.
+        from accounts import auth, mfa  # noqa: F401

@@ -1,5 +1,6 @@
 """People, companies, plans and named contacts (SPEC §1–2)."""
 
+import functools
 import uuid
 import zoneinfo
 from datetime import date
@@ -38,6 +39,22 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """IANA zone names (reading them scans the zone database: once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in known_time_zones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def portal_time_zone() -> str:
+    """Where staff start (``PORTAL_TIME_ZONE``, default UTC)."""
+    return str(getattr(settings, "PORTAL_TIME_ZONE", "UTC"))
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -73,6 +90,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # in the portal (browser language at sign-in, or the language switch).
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
                                 default="en")
+    # IANA time zone the user reads times in (SPEC §10): a contact starts with their company's,
+    # staff with ``PORTAL_TIME_ZONE``.
+    timezone = models.CharField(_("time zone"), max_length=64, default=portal_time_zone,
+                                validators=[validate_timezone])
+    # Mirrors "has a TOTP authenticator" (allauth.mfa), kept in step by ``accounts.mfa``, so the
+    # two-factor check on every request needs no query.
+    mfa_enabled = models.BooleanField(_("two-factor sign-in"), default=False, editable=False)
     # Part of the session hash: changing it ends every session of the user at once.
     session_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
@@ -187,11 +211,6 @@ SEEDED_PLAN_NAMES = {
 }
 
 
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
-
-
 class Company(models.Model):
     """A customer account (tenant)."""
 
@@ -209,6 +228,13 @@ class Company(models.Model):
     license_valid_from = models.DateField(_("license valid from"), null=True, blank=True)
     license_valid_until = models.DateField(_("license valid until"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Single sign-on through the customer's own OpenID Connect provider (SPEC §14). The
+    # client secret is write-only: stored encrypted (``accounts.crypto``), never shown back.
+    sso_issuer = models.URLField(_("SSO issuer"), max_length=300, blank=True)
+    sso_client_id = models.CharField(_("SSO client id"), max_length=200, blank=True)
+    sso_client_secret = models.TextField(_("SSO client secret (encrypted)"), blank=True,
+                                         editable=False)
+    require_mfa = models.BooleanField(_("contacts must use two-factor sign-in"), default=False)
 
     class Meta:
         verbose_name = _("company")
@@ -236,6 +262,10 @@ class Company(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.sso_issuer and self.sso_client_id)
 
     def license_is_valid(self, on: date | None = None) -> bool:
         today = on or timezone.localdate()
@@ -315,3 +345,7 @@ class ProactiveNote(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# The audit log lives in its own module (the recording service beside its model).
+from accounts.audit import AuditEntry  # noqa: E402, F401

@@ -1,7 +1,10 @@
 """Reads for accounts."""
 
+from datetime import datetime
+
 from django.db.models import Count, Q, QuerySet
 
+from accounts.audit import AuditEntry
 from accounts.models import Company, Contact
 
 
@@ -18,3 +21,24 @@ def contacts_of(company: Company) -> QuerySet[Contact]:
         .select_related("user")
         .order_by("-is_active", "user__full_name")
     )
+
+
+def audit_entries(
+    visible: QuerySet[AuditEntry], *, company: int | None = None, actor: str = "",
+    action: str = "", since: datetime | None = None, until: datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The visible entries matching the filters, newest first, with actor and company. An
+    actor is a user id or an e-mail address (also the address a failed sign-in tried)."""
+    qs = visible.select_related("actor", "company")
+    if company is not None:
+        qs = qs.filter(company_id=company)
+    if actor:
+        qs = qs.filter(actor_id=int(actor)) if actor.isdigit() else qs.filter(
+            actor_email=actor.strip().lower())
+    if action:
+        qs = qs.filter(action=action)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    return qs.order_by("-at", "-pk")

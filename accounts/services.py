@@ -4,13 +4,18 @@ import uuid
 from datetime import date
 from typing import Any
 
+from allauth.usersessions.models import UserSession
+from django.conf import settings as django_settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts import audit, crypto
 from accounts.models import (
     STAFF_ROLES,
     Company,
@@ -19,7 +24,9 @@ from accounts.models import (
     Role,
     User,
     normalize_email,
+    validate_timezone,
 )
+from accounts.sso import validate_issuer
 from support_portal.kernel.errors import ConflictError
 
 
@@ -41,9 +48,12 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationError({"password": exc.messages}) from None
 
 
-def _insert_user(*, email: str, full_name: str, password: str, role: str) -> User:
+def _insert_user(*, email: str, full_name: str, password: str, role: str,
+                 timezone: str | None = None) -> User:
     user = User(email=_check_new_email(email), full_name=full_name.strip(), role=role,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    if timezone:
+        user.timezone = timezone
     if not user.full_name:
         raise ValidationError({"full_name": [_("A full name is required.")]})
     _check_password(password, user)
@@ -60,10 +70,33 @@ def _insert_user(*, email: str, full_name: str, password: str, role: str) -> Use
 
 
 @transaction.atomic
-def staff_create(*, email: str, full_name: str, password: str, role: str) -> User:
+def staff_create(*, email: str, full_name: str, password: str, role: str,
+                 actor: User | None = None, request: HttpRequest | None = None) -> User:
     if role not in STAFF_ROLES:
         raise ValidationError({"role": [_("Staff role must be engineer, tam, expert or admin.")]})
-    return _insert_user(email=email, full_name=full_name, password=password, role=role)
+    user = _insert_user(email=email, full_name=full_name, password=password, role=role)
+    audit.record(action=audit.Action.STAFF_CREATED, actor=actor, object=user, request=request,
+                 detail={"role": role})
+    return user
+
+
+@transaction.atomic
+def user_change_role(*, user: User, role: str, actor: User | None = None,
+                     request: HttpRequest | None = None) -> User:
+    """A staff member's new role (admin site access follows ``admin``). A contact's role is
+    not changed here: contacts belong to a company."""
+    if role not in STAFF_ROLES or not user.is_support_staff:
+        raise ValidationError({"role": [_("Only a staff member's role can change, to engineer, "
+                                          "tam, expert or admin.")]})
+    previous = User.objects.select_for_update().values_list("role", flat=True).get(pk=user.pk)
+    if previous == role:
+        return user
+    user.role = role
+    user.is_staff = user.is_superuser = role == Role.ADMIN
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    audit.record(action=audit.Action.ROLE_CHANGED, actor=actor, object=user, request=request,
+                 detail={"from": previous, "to": role})
+    return user
 
 
 def _apply_company_fields(company: Company, fields: dict[str, Any]) -> Company:
@@ -85,9 +118,46 @@ def company_create(
     })
 
 
+SSO_FIELDS = ("sso_issuer", "sso_client_id", "sso_client_secret")
+
+
+def _apply_security_fields(company: Company, fields: dict[str, Any], actor: User | None,
+                           request: HttpRequest | None) -> None:
+    """Single sign-on and the contacts' two-factor requirement: changes are recorded (the
+    secret never in clear: it is stored encrypted and the log names only the field)."""
+    changed = []
+    if "sso_issuer" in fields:
+        issuer = (fields.pop("sso_issuer") or "").strip()
+        validate_issuer(issuer)
+        if issuer != company.sso_issuer:
+            company.sso_issuer = issuer
+            changed.append("sso_issuer")
+    if "sso_client_id" in fields:
+        client_id = (fields.pop("sso_client_id") or "").strip()
+        if client_id != company.sso_client_id:
+            company.sso_client_id = client_id
+            changed.append("sso_client_id")
+    if "sso_client_secret" in fields:
+        secret = fields.pop("sso_client_secret") or ""
+        company.sso_client_secret = crypto.encrypt(secret)
+        changed.append("sso_client_secret")
+    if changed:
+        audit.record(action=audit.Action.SSO_CONFIGURED, actor=actor, company=company,
+                     object=company, request=request, detail={"fields": changed})
+    if "require_mfa" in fields:
+        required = bool(fields.pop("require_mfa"))
+        if required != company.require_mfa:
+            company.require_mfa = required
+            audit.record(action=audit.Action.MFA_REQUIREMENT_CHANGED, actor=actor,
+                         company=company, object=company, request=request,
+                         detail={"require_mfa": required})
+
+
 @transaction.atomic
-def company_update(*, company: Company, **fields: Any) -> Company:
+def company_update(*, company: Company, actor: User | None = None,
+                   request: HttpRequest | None = None, **fields: Any) -> Company:
     company = Company.objects.select_for_update().get(pk=company.pk)
+    _apply_security_fields(company, fields, actor, request)
     new_plan = fields.get("plan")
     if new_plan is not None and new_plan.pk != company.plan_id:
         active = company.contacts.filter(is_active=True).count()
@@ -133,11 +203,16 @@ def _lock_company_with_free_slot(company_id: int) -> Company:
 
 @transaction.atomic
 def contact_create(
-    *, company: Company, email: str, full_name: str, password: str, phone: str = ""
+    *, company: Company, email: str, full_name: str, password: str, phone: str = "",
+    actor: User | None = None, request: HttpRequest | None = None,
 ) -> Contact:
     locked = _lock_company_with_free_slot(company.pk)
-    user = _insert_user(email=email, full_name=full_name, password=password, role=Role.CONTACT)
-    return Contact.objects.create(user=user, company=locked, phone=phone.strip())
+    user = _insert_user(email=email, full_name=full_name, password=password, role=Role.CONTACT,
+                        timezone=locked.timezone)
+    contact = Contact.objects.create(user=user, company=locked, phone=phone.strip())
+    audit.record(action=audit.Action.CONTACT_ADDED, actor=actor, company=locked, object=contact,
+                 request=request)
+    return contact
 
 
 def user_end_sessions(user: User) -> None:
@@ -149,7 +224,7 @@ def user_end_sessions(user: User) -> None:
 @transaction.atomic
 def contact_update(
     *, contact: Contact, is_active: bool | None = None, full_name: str | None = None,
-    phone: str | None = None,
+    phone: str | None = None, actor: User | None = None, request: HttpRequest | None = None,
 ) -> Contact:
     if is_active is True and not contact.is_active:
         _lock_company_with_free_slot(contact.company_id)
@@ -170,15 +245,64 @@ def contact_update(
         user.is_active = False
         user.save(update_fields=["is_active"])
         user_end_sessions(user)
+        audit.record(action=audit.Action.CONTACT_DEACTIVATED, actor=actor,
+                     company=contact.company, object=contact, request=request)
     elif is_active is True and not contact.is_active:
         contact.is_active = True
         contact.deactivated_at = None
         user.is_active = True
         user.save(update_fields=["is_active"])
+        audit.record(action=audit.Action.CONTACT_REACTIVATED, actor=actor,
+                     company=contact.company, object=contact, request=request)
     contact.save()
     return contact
 
 
-def token_for(user: User) -> Token:
-    token, _created = Token.objects.get_or_create(user=user)
+@transaction.atomic
+def token_for(user: User, *, request: HttpRequest | None = None) -> Token:
+    """The user's API token (issued once, then the same until their sessions are ended)."""
+    token, created = Token.objects.get_or_create(user=user)
+    audit.record(action=audit.Action.TOKEN_ISSUED, actor=user, company=audit.company_of(user),
+                 object=user, request=request, detail={"new": created})
     return token
+
+
+@transaction.atomic
+def profile_update(*, user: User, full_name: str | None = None, language: str | None = None,
+                   timezone: str | None = None) -> User:
+    """The user's own settings (SPEC §10): name, language, time zone."""
+    fields = []
+    if full_name is not None:
+        if not full_name.strip():
+            raise ValidationError({"full_name": [_("A full name is required.")]})
+        user.full_name = full_name.strip()
+        fields.append("full_name")
+    if language is not None:
+        if language not in dict(django_settings.LANGUAGES):
+            raise ValidationError({"language": [_("“%(value)s” is not a language of the portal.")
+                                                % {"value": language}]})
+        user.language = language
+        fields.append("language")
+    if timezone is not None:
+        try:
+            validate_timezone(timezone)
+        except ValidationError as exc:
+            raise ValidationError({"timezone": exc.messages}) from None
+        user.timezone = timezone
+        fields.append("timezone")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_end_other_sessions(*, user: User, request: HttpRequest) -> None:
+    """Sign out every other browser session of the user; this one stays signed in (a new
+    session stamp invalidates every session hash, then this session takes the new one)."""
+    user.session_stamp = uuid.uuid4()
+    user.save(update_fields=["session_stamp"])
+    update_session_auth_hash(request, user)
+    UserSession.objects.purge_and_list(user)
+    UserSession.objects.create_from_request(request, user=user)
+    audit.record(action=audit.Action.SESSIONS_ENDED, actor=user, company=audit.company_of(user),
+                 object=user, request=request)

@@ -87,7 +87,7 @@ def run_ours(args: argparse.Namespace, env: dict[str, str], stamp: str, wrk: str
              report: dict[str, Any]) -> list[Result]:
     from accounts.models import User
     from bench import breach
-    from bench.seed_accounts import BENCH_PASSWORD, ENGINEER_EMAIL
+    from bench.seed_accounts import BENCH_PASSWORD, BENCH_TOTP_SECRET, ENGINEER_EMAIL
 
     has_page = page_exists("/queue/")
     endpoints, about = our_endpoints(has_page)
@@ -108,10 +108,11 @@ def run_ours(args: argparse.Namespace, env: dict[str, str], stamp: str, wrk: str
     with gunicorn(portal_command, env, RESULTS / f"gunicorn-{stamp}.log", ROOT,
                   args.workers) as base:
         tokens = {
-            "api": api_token(base, ENGINEER_EMAIL, BENCH_PASSWORD),
+            "api": api_token(base, ENGINEER_EMAIL, BENCH_PASSWORD, BENCH_TOTP_SECRET),
             "contact": api_token(base, about["contact"], BENCH_PASSWORD),
         }
-        session = session_login(base, ENGINEER_EMAIL, BENCH_PASSWORD) if has_page else None
+        session = (session_login(base, ENGINEER_EMAIL, BENCH_PASSWORD, BENCH_TOTP_SECRET)
+                   if has_page else None)
 
         def over_http(endpoint: Endpoint) -> None:
             if endpoint.kind == "page":

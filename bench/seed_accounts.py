@@ -11,11 +11,16 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.hashers import make_password
 
+from accounts import crypto
 from accounts.models import Company, Contact, Plan, Role, User
 
 BENCH_PASSWORD = "bench-only-password-2026"  # noqa: S105 - throwaway database
+#: Staff sign in with two-factor sign-in (mandatory for them): every bench staff member's
+#: authenticator-app secret (base32); ``bench.webclient`` computes the codes.
+BENCH_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"  # noqa: S105 - throwaway database
 ENGINEER_EMAIL = "engineer1@bench.example"
 
 CONTACTS_PER_COMPANY = 8
@@ -156,7 +161,14 @@ def seed_accounts(rng: random.Random, companies: int, now: datetime) -> dict[str
             date_joined=now - timedelta(days=400),
         )
     )
+    for member in staff:
+        member.mfa_enabled = True
     staff = User.objects.bulk_create(staff)
+    secret = crypto.encrypt(BENCH_TOTP_SECRET)
+    Authenticator.objects.bulk_create(
+        [Authenticator(user=u, type=Authenticator.Type.TOTP, data={"secret": secret})
+         for u in staff]
+    )
     engineers = [u for u in staff if u.role == Role.ENGINEER]
     tams = [u for u in staff if u.role == Role.TAM]
 

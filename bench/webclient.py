@@ -3,8 +3,14 @@ and no proxy, and the two ways of signing in (API token, session)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import itertools
 import json
 import re
+import struct
+import time
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -38,9 +44,26 @@ class Http:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
-def api_token(base: str, email: str, password: str) -> str:
+# Each TOTP code is accepted once; the portal accepts the codes of the neighbouring 30-second
+# steps too, so successive sign-ins of one user take the current, next and previous step's.
+_STEP_OFFSETS = itertools.cycle((0, 1, -1))
+
+
+def totp(secret: str, offset: int | None = None) -> str:
+    """The authenticator-app code (RFC 6238, SHA-1, 6 digits, 30 s) for ``secret``."""
+    step = int(time.time()) // 30 + (next(_STEP_OFFSETS) if offset is None else offset)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", step), hashlib.sha1).digest()
+    start = digest[-1] & 0x0F
+    value = (struct.unpack(">I", digest[start:start + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{value:06d}"
+
+
+def api_token(base: str, email: str, password: str, otp_secret: str | None = None) -> str:
     http = Http(base)
-    body = json.dumps({"email": email, "password": password}).encode()
+    fields = {"email": email, "password": password}
+    if otp_secret:
+        fields["otp"] = totp(otp_secret)
+    body = json.dumps(fields).encode()
     status, _url, content = http.request(
         "/api/v1/auth/token/", data=body, headers={"Content-Type": "application/json"}
     )
@@ -49,7 +72,12 @@ def api_token(base: str, email: str, password: str) -> str:
     return str(json.loads(content)["token"])
 
 
-def session_login(base: str, email: str, password: str) -> Http:
+def _csrf(page: bytes) -> str | None:
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    return match.group(1).decode() if match else None
+
+
+def session_login(base: str, email: str, password: str, otp_secret: str | None = None) -> Http:
     http = Http(base)
     status, _url, page = http.request("/accounts/login/")
     match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
@@ -63,7 +91,7 @@ def session_login(base: str, email: str, password: str) -> Http:
             "next": "/",
         }
     ).encode()
-    status, _url, content = http.request(
+    status, url, content = http.request(
         "/accounts/login/",
         data=form,
         headers={
@@ -71,6 +99,16 @@ def session_login(base: str, email: str, password: str) -> Http:
             "Referer": f"{base}/accounts/login/",
         },
     )
-    if status != 200 or not http.cookie("sessionid"):
+    if otp_secret and url.endswith("/accounts/2fa/authenticate/"):
+        # The second step: the authenticator code.
+        form = urlencode({"csrfmiddlewaretoken": _csrf(content) or "",
+                          "code": totp(otp_secret)}).encode()
+        status, url, content = http.request(
+            "/accounts/2fa/authenticate/", data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Referer": f"{base}/accounts/2fa/authenticate/"},
+        )
+    if status != 200 or url.endswith("/accounts/2fa/authenticate/") or not http.cookie(
+            "sessionid"):
         raise RuntimeError(f"sign-in failed: {status} {content[:300]!r}")
     return http

@@ -40,6 +40,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
+    "csp",
     "support_portal",
     "accounts",
     "tickets",
@@ -54,8 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # A staff user (or a contact whose company requires it) without a second factor can only
+    # enrol: every other page redirects to enrolment (the API refuses in
+    # ``accounts.mfa.MfaEnrolled``).
+    "accounts.mfa.MfaEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees the lockout flag that sign-in set on the request.
     "axes.middleware.AxesMiddleware",
@@ -180,6 +193,45 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# A password-reset link works once (its token hashes the password and the last sign-in) and
+# for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Staff start in this time zone (contacts in their company's); each user can change theirs.
+PORTAL_TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="UTC")
+# Secrets stored in the database (TOTP seeds, companies' SSO client secrets) are encrypted
+# with Fernet. The first key encrypts, every key decrypts (rotation: put a new key first).
+# Unset: one key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# django-allauth: the sign-in page, password reset and change, TOTP two-factor sign-in with
+# recovery codes, the user's open sessions; OpenID Connect for company single sign-on
+# (``accounts.sso``). Accounts are created by administrators and TAMs only: no sign-up.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+MFA_ADAPTER = "accounts.adapters.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Premium Support")
+# One 30-second step either side: a phone clock a little off still works.
+MFA_TOTP_TOLERANCE = 1
+# Addresses are set by administrators and TAMs, so they count as verified.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# The code step of sign-in counts failures with django-axes, like passwords.
+MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm"}
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Throttling of sign-in (login page and token endpoint). Attempts are counted per
 # (e-mail, client IP) pair: guessing from one address cannot lock the real contact out from
@@ -192,6 +244,25 @@ AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.auth.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+# A ceiling per client address on every sign-in attempt, the same on the sign-in page
+# (allauth's "login" limit) as on the token endpoint (DRF's "sign_in" throttle).
+SIGN_IN_RATE = env.str("SIGN_IN_RATE", default="30/min")
+
+
+def _allauth_rate(drf_rate: str) -> str:
+    """``30/min`` (DRF) -> ``30/m/ip`` (allauth)."""
+    count, period = drf_rate.split("/")
+    return f"{int(count)}/{period.strip()[0]}/ip"
+
+
+ACCOUNT_RATE_LIMITS = {
+    "login": _allauth_rate(SIGN_IN_RATE),
+    # Failed passwords are counted per (e-mail, address) by django-axes above; allauth's own
+    # per-e-mail counter would let anyone lock a contact out from everywhere.
+    "login_failed": False,
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -199,11 +270,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and enrolled in two-factor sign-in where it is mandatory (a view that a user
+    # must reach to enrol names ``IsAuthenticated`` alone).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "accounts.mfa.MfaEnrolled"],
     "DEFAULT_PAGINATION_CLASS": "support_portal.kernel.pagination.Pagination",
     "EXCEPTION_HANDLER": "support_portal.kernel.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"sign_in": env.str("SIGN_IN_RATE", default="30/min")},
+    "DEFAULT_THROTTLE_RATES": {"sign_in": SIGN_IN_RATE},
     # Trust X-Forwarded-For only as far as our own proxies: a client cannot pick its address.
     "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "DATETIME_FORMAT": "iso-8601",
@@ -223,6 +297,8 @@ SPECTACULAR_SETTINGS = {
         "SignatureStatusEnum": "tickets.models.SignatureStatus",
         # What a customer may file directly (signature changes have their own endpoint).
         "FilableKindEnum": ["incident", "service_request"],
+        "UserRoleEnum": "accounts.models.Role",
+        "StaffRoleEnum": ["admin", "engineer", "expert", "tam"],
     },
 }
 
@@ -298,6 +374,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy on every page: scripts only from our own origin, never inline
+# script or an inline event handler (SPEC §14). Style attributes stay allowed (htmx, Chart.js
+# and Swagger UI set them; they cannot run code). Images may be data: URIs (the TOTP QR code).
+# Downloads replace it with a sandboxing policy (``kernel.files.private_download``).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

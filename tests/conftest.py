@@ -123,3 +123,24 @@ def personas(admin, engineer, tam, other_tam, expert, contact_a, contact_b):
         "admin": admin, "engineer": engineer, "tam": tam, "other_tam": other_tam,
         "expert": expert, "contact_a": contact_a, "contact_b": contact_b,
     }
+
+
+@pytest.fixture
+def oidc():
+    """A real OpenID Connect provider on 127.0.0.1 (``tests/oidc_provider.py``)."""
+    from tests.oidc_provider import Provider
+
+    provider = Provider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso_company(company_a, oidc):
+    """Company A signing in through ``oidc`` (configured through the service, secret
+    encrypted)."""
+    from accounts import services
+
+    return services.company_update(company=company_a, sso_issuer=oidc.issuer,
+                                   sso_client_id=oidc.client_id,
+                                   sso_client_secret=oidc.client_secret)

@@ -3,6 +3,7 @@ selector, serialize."""
 
 from typing import Any
 
+from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import audit
 from accounts.access import request_user, require_staff
 from accounts.models import Company, Role, User
 from support_portal.kernel.api import PatchSerializer
@@ -207,5 +209,11 @@ class AttachmentListApi(APIView):
 class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, attachment_id: int) -> HttpResponseBase:
-        attachment = access_attachment(request_user(request), attachment_id)
-        return private_download(attachment.file, attachment.safe_name)
+        user = request_user(request)
+        attachment = access_attachment(user, attachment_id)
+        with transaction.atomic():
+            audit.record(action=audit.Action.ATTACHMENT_DOWNLOADED, actor=user,
+                         company=attachment.ticket.company, object=attachment,
+                         request=request._request,
+                         detail={"ticket": attachment.ticket.number, "sha256": attachment.sha256})
+            return private_download(attachment.file, attachment.safe_name)

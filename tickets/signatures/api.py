@@ -4,6 +4,7 @@ import io
 from typing import Any
 
 import pyzipper
+from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import audit
 from accounts.access import request_user, require_staff
+from accounts.models import User
 from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import paginated
 from tickets.models import DatabaseRelease, SignatureRequest, SignatureStatus, SignatureType
@@ -131,15 +134,26 @@ class SignatureTransitionApi(APIView):
             _with_events(SignatureRequest.objects).get(pk=moved.pk)).data)
 
 
+def _record_sample_download(request: Request, user: User, found: SignatureRequest,
+                            form: str) -> None:
+    """Chain of custody: every download of a sample, who, when and from where (SPEC §7, §14)."""
+    audit.record(action=audit.Action.SAMPLE_DOWNLOADED, actor=user, company=found.ticket.company,
+                 object=found, request=request._request,
+                 detail={"ticket": found.ticket.number, "sha256": found.sha256, "as": form})
+
+
 class SampleDownloadApi(APIView):
     """The sample as stored, always as a download (never rendered)."""
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, request_id: int) -> HttpResponseBase | Response:
-        found = access_signature_request(request_user(request), request_id)
+        user = request_user(request)
+        found = access_signature_request(user, request_id)
         if not found.sample:
             return Response({"detail": _("This request has no sample file.")}, status=404)
-        return private_download(found.sample, f"{found.ticket.number}-sample.bin")
+        with transaction.atomic():
+            _record_sample_download(request, user, found, "file")
+            return private_download(found.sample, f"{found.ticket.number}-sample.bin")
 
 
 class SampleZipApi(APIView):
@@ -158,7 +172,9 @@ class SampleZipApi(APIView):
             archive.setpassword(SAMPLE_ZIP_PASSWORD)
             with found.sample.open("rb") as sample:
                 archive.writestr(f"{found.sha256}.bin", sample.read())
-        return private_download(buffer.getvalue(), f"{found.ticket.number}-sample.zip",
+        with transaction.atomic():
+            _record_sample_download(request, user, found, "zip")
+            return private_download(buffer.getvalue(), f"{found.ticket.number}-sample.zip",
                                 content_type="application/zip")
 
 

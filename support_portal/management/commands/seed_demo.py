@@ -4,9 +4,13 @@ It lives in the composition root because it drives every feature's services (acc
 tickets, the SLA job)."""
 
 import random
+import time
 from datetime import timedelta
 from typing import Any
 
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
@@ -20,6 +24,8 @@ from tickets import services as ticket_services
 from tickets.models import Ticket
 
 DEMO_PASSWORD = "support-demo-2026"
+#: The demo staff's authenticator-app secret (base32), set only in demo mode (DEBUG).
+DEMO_TOTP_SECRET = "DEMOSUPPORTPORTALTWOFACTORDEMOAB"
 
 STAFF = [
     ("admin@demo.example", "Ada Admin", Role.ADMIN),
@@ -81,6 +87,11 @@ class Command(BaseCommand):
             if user is None:
                 user = services.staff_create(email=email, full_name=name, password=DEMO_PASSWORD,
                                              role=role)
+            if settings.DEBUG and not user.mfa_enabled:
+                # Demo mode only: staff must use two-factor sign-in, so the demo staff share
+                # one published authenticator secret (printed below). Never outside DEBUG.
+                TOTP.activate(user, DEMO_TOTP_SECRET)
+                RecoveryCodes.activate(user)
             users[email] = user
 
         today = timezone.localdate()
@@ -159,3 +170,9 @@ class Command(BaseCommand):
             out.write(f"  {role:<9} {email}")
         for company, *_rest, contacts in COMPANIES:
             out.write(f"  contact   {contacts[0][0]}  ({company})")
+        if settings.DEBUG:
+            code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+            out.write("Staff use two-factor sign-in: after the password, enter the code of an "
+                      f"authenticator app set up with the demo secret {DEMO_TOTP_SECRET}")
+            out.write(f"(or run `manage.py demo_code`). The code right now is {code}. Contacts "
+                      "need no code.")
