@@ -131,3 +131,28 @@ class TestPicker:
         # 403 once dashboards are their TAM's and admins' only (SPEC §1)
         assert response.status_code in (200, 403)
         assert 'id="reports"' not in response.content.decode()
+
+
+def test_a_contact_opts_in_on_the_profile(client, contact_a):
+    client.force_login(contact_a)
+    assert 'name="monthly_report_opt_in"' in client.get("/accounts/profile/").content.decode()
+    settings = {"full_name": contact_a.full_name, "language": "en", "timezone": "UTC"}
+    client.post("/accounts/profile/", {**settings, "monthly_report_opt_in": "on"})
+    contact_a.refresh_from_db()
+    assert contact_a.monthly_report_opt_in is True
+    page = client.get("/accounts/profile/").content.decode()
+    assert 'id="id_monthly_report_opt_in" checked' in page
+    client.post("/accounts/profile/", settings)
+    contact_a.refresh_from_db()
+    assert contact_a.monthly_report_opt_in is False
+
+
+def test_staff_profiles_have_no_opt_in_and_keep_saving(client, tam):
+    client.force_login(tam)
+    assert 'name="monthly_report_opt_in"' not in client.get("/accounts/profile/").content.decode()
+    response = client.post("/accounts/profile/", {"full_name": "T A M", "language": "en",
+                                                  "timezone": "UTC",
+                                                  "monthly_report_opt_in": "on"})
+    assert response.status_code == 302
+    tam.refresh_from_db()
+    assert (tam.full_name, tam.monthly_report_opt_in) == ("T A M", False)

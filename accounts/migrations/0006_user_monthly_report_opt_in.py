@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_user_language'),
+        ('accounts', '0005_identity_and_audit'),
     ]
 
     operations = [

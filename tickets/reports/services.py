@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contact, Role, User
+from accounts.services import profile_update
 from support_portal.kernel.queueing import enqueue_on_commit
 from tickets.models import OutboundEmail, ReportDelivery
 from tickets.outbox import DELIVER_TASK
@@ -29,16 +29,10 @@ from tickets.reports.selectors import current_month, month_label, month_period, 
 log = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def monthly_review_opt_in_set(*, user: User, opt_in: bool) -> User:
-    """A contact asks for (or stops) the monthly review by e-mail. Only contacts choose: the
-    account's TAM always receives it."""
-    if user.active_contact is None:
-        raise PermissionDenied(_("Only a company's contacts choose this; the account's TAM "
-                                 "always receives the monthly review."))
-    User.objects.filter(pk=user.pk).update(monthly_report_opt_in=opt_in)
-    user.monthly_report_opt_in = opt_in
-    return user
+    """A contact asks for (or stops) the monthly review by e-mail, as on their profile
+    (``accounts.services.profile_update`` holds the rule: contacts only, 403 for staff)."""
+    return profile_update(user=user, monthly_report_opt_in=opt_in)
 
 
 @dataclass(frozen=True)
