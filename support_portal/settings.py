@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # enrol: every other page redirects to enrolment (the API refuses in
     # ``accounts.mfa.MfaEnrolled``).
     "accounts.mfa.MfaEnrolmentMiddleware",
+    # Times on every page in the viewer's own time zone (SPEC §10).
+    "accounts.preferences.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -93,6 +95,8 @@ TEMPLATES = [
             # Template tags that live in a feature package rather than an app's
             # ``templatetags`` folder.
             "libraries": {"tam_tags": "tickets.tam.templatetags"},
+            # ``{% when value "list" %}``: times in the viewer's zone, one format per context.
+            "builtins": ["support_portal.templatetags.portal_dates"],
         },
     },
 ]

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from support_portal.kernel import dates
 from tickets.models import Channel, Comment, EventKind, Severity, SlaState, Status, TicketEvent
 
 
@@ -59,7 +60,7 @@ def _when(value: str) -> str:
         return value
     if timezone.is_naive(at):
         return value
-    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    return dates.local(at, "timeline")
 
 
 def _label(choices: Any, value: str) -> str:
