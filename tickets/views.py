@@ -2,6 +2,9 @@
 ``tickets.access`` (the tenant check), every write through one ``tickets.services`` call; a
 successful POST redirects (PRG) with a message."""
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,27 +33,73 @@ from tickets.access import (
 from tickets.forms import PhoneTicketForm, ReplyForm, TicketChangeForm, TicketCreateForm
 from tickets.models import SEVERITY_HELP, Channel, Severity, SlaState, Status, Ticket
 from tickets.presentation import timeline
+from tickets.search import (
+    SORT_KEYS,
+    SORT_LABELS,
+    clean_query,
+    parse_sort,
+    search_tickets,
+    sort_tickets,
+)
 
 # --- List ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: str
+    url: str
+    #: ``ascending``/``descending`` for the column the list is sorted by, else ``""``.
+    aria_sort: str
+
+
+def _sort_columns(keys: list[str], sort: str, params: dict[str, str]) -> list[SortColumn]:
+    """The sortable headers: a click sorts by the column, a second click reverses it."""
+    columns = []
+    for key in keys:
+        current = sort.removeprefix("-") == key
+        descending = sort.startswith("-")
+        target = (key if descending else f"-{key}") if current else (
+            f"-{key}" if key == "created" else key)
+        query = urlencode({**params, "sort": target})
+        columns.append(SortColumn(
+            key=key, label=str(SORT_LABELS[key]), url=f"?{query}",
+            aria_sort=("descending" if descending else "ascending") if current else "",
+        ))
+    return columns
+
+
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
+    """A contact's company tickets (staff: every ticket): filter by status, full-text search
+    (``q``, best match first unless a column is chosen), sortable columns (``sort``)."""
     user = page_user(request)
-    tickets = visible_tickets(user).select_related("company", "requester") \
-        .order_by("-created_at", "-pk")
+    tickets = visible_tickets(user).select_related("company", "requester")
     status = request.GET.get("status", "")
     if status in Status.values:
         tickets = tickets.filter(status=status)
     else:
         status = ""
+    query = clean_query(request.GET.get("q"))
+    keys = [k for k in SORT_KEYS if k != "company" or user.is_support_staff]
+    chosen = request.GET.get("sort")
+    sort = parse_sort(chosen, allowed=frozenset(keys))
+    if query:
+        tickets = search_tickets(user, tickets, query)
+    if not query or chosen:
+        tickets = sort_tickets(tickets, sort)
     page = Paginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(ticket, SlaState(ticket.sla_state(now))) for ticket in page]
     company = visible_companies(user).first() if user.is_contact else None
+    params = {k: v for k, v in (("status", status), ("q", query)) if v}
     return render(request, "tickets/list.html", {
         "page": page, "rows": rows, "status": status, "statuses": Status.choices,
-        "company": company, "show_company": user.is_support_staff,
+        "company": company, "show_company": user.is_support_staff, "q": query,
+        "columns": {c.key: c for c in _sort_columns(
+            keys, sort if not query or chosen else "", params)},
+        "page_query": urlencode({**params, **({"sort": sort} if chosen else {})}),
     })
 
 

@@ -1,5 +1,6 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
-notifications, outbox) and ``signatures`` (antivirus-signature change requests)."""
+notifications, outbox), ``signatures`` (antivirus-signature change requests) and ``search``
+(the full-text index of tickets)."""
 
 from tickets.models.core import *  # noqa: F403
 from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
@@ -11,4 +12,5 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
     private_storage,
 )
 from tickets.models.mail import *  # noqa: F403
+from tickets.models.search import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403
