@@ -3,6 +3,7 @@
 successful POST redirects (PRG) with a message."""
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import page_user, require_staff, visible_companies
-from accounts.models import Company
+from accounts.models import Company, User
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.forms import add_service_errors
 from support_portal.kernel.pagination import LIST_PAGE_SIZE
-from tickets import services
+from tickets import live, services
 from tickets.access import (
     access_ticket,
     visible_attachments,
@@ -174,22 +175,32 @@ def ticket_phone(request: HttpRequest) -> HttpResponse:
 # --- Detail --------------------------------------------------------------------------------
 
 
+def _live_context(user: User, ticket: Ticket) -> dict[str, Any]:
+    """What the live parts of the ticket page show (the page and its poll alike)."""
+    staff = user.is_support_staff
+    comments = list(visible_comments(user, ticket))
+    events = list(visible_events(user, ticket))
+    sla_state = SlaState(ticket.sla_state(timezone.now()))
+    writers = live.writers_other_than(ticket, user) if staff else []
+    return {
+        "ticket": ticket,
+        "staff": staff,
+        "sla_state": sla_state,
+        "awaiting_response": ticket.first_response_at is None,
+        "timeline": timeline(comments, events),
+        "writers": writers,
+        "live_stamp": live.stamp(ticket, sla_state, comments, events, writers),
+        "live_seconds": live.LIVE_SECONDS,
+    }
+
+
 def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
                    change_form: TicketChangeForm | None = None, status: int = 200) -> HttpResponse:
     user = page_user(request)
     staff = user.is_support_staff
-    comments = list(visible_comments(user, ticket))
-    events = list(visible_events(user, ticket))
-    now = timezone.now()
-    sla_state = SlaState(ticket.sla_state(now))
     closed_to_user = ticket.status == Status.CLOSED and not staff
-    context = {
-        "ticket": ticket,
-        "staff": staff,
+    context = _live_context(user, ticket) | {
         "severity_help": SEVERITY_HELP[ticket.severity],
-        "sla_state": sla_state,
-        "awaiting_response": ticket.first_response_at is None,
-        "timeline": timeline(comments, events),
         "attachments": list(visible_attachments(user, ticket)),
         "call_priority_line": (not staff and ticket.severity == Severity.CRITICAL
                                and ticket.first_response_at is None
@@ -204,6 +215,33 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFor
 @login_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _render_detail(request, access_ticket(page_user(request), ticket_id))
+
+
+@login_required
+def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The poll of an open ticket page: 204 when nothing it shows changed since ``stamp``,
+    else the changed parts (timeline, badges, details, SLA box, who is writing)."""
+    user = page_user(request)
+    ticket = access_ticket(user, ticket_id)
+    context = _live_context(user, ticket)
+    if request.GET.get("stamp") == context["live_stamp"]:
+        return HttpResponse(status=204)
+    context |= {"severity_help": SEVERITY_HELP[ticket.severity], "live_update": True}
+    return render(request, "tickets/live.html", context)
+
+
+@login_required
+@require_POST
+def ticket_writing(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A staff member's page reports that they are writing a reply (``done=1``: stopped)."""
+    user = page_user(request)
+    ticket = access_ticket(user, ticket_id)
+    require_staff(user)
+    if request.POST.get("done"):
+        live.writing_clear(ticket=ticket, user=user)
+    else:
+        live.writing_mark(ticket=ticket, user=user)
+    return HttpResponse(status=204)
 
 
 @login_required
@@ -224,6 +262,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ValidationError as exc:
         add_service_errors(form, exc, rename={"file": "attachments"})
         return _render_detail(request, ticket, reply_form=form, status=400)
+    live.writing_clear(ticket=ticket, user=user)
     if internal:
         messages.success(request, _("Internal note added."))
     elif ticket.status == Status.RESOLVED and not user.is_support_staff:
