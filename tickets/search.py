@@ -82,7 +82,7 @@ def _substring_search(user: User, tickets: QuerySet[Ticket], text: str) -> Query
     match = Q()
     for word in text.split():
         match &= (Q(subject__icontains=word) | Q(description__icontains=word)
-                  | Exists(comments.filter(body__icontains=word)))
+                  | Q(Exists(comments.filter(body__icontains=word))))
     number = parse_number(text)
     if number:
         match |= Q(pk=number)
