@@ -108,12 +108,18 @@ def test_the_main_pages_of_each_role_have_no_wcag_violations(driver, live_server
 
 def test_a_refused_reply_brings_its_errors_into_view(driver, live_server, world):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
     sign_in(driver, live_server, world["users"]["contact"])
     driver.get(f"{live_server.url}/tickets/{world['ticket']}/")
     driver.find_element(By.CSS_SELECTOR, "form.reply-form button[type=submit]").click()
-    box = driver.find_element(By.CSS_SELECTOR, ".error-box[role=alert]")
-    assert driver.execute_script("return document.activeElement") == box
+    box = WebDriverWait(driver, WAIT_SECONDS).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".error-box[role=alert]")))
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return document.activeElement") == box,
+        message="the error summary never got the focus, "
+                + driver.execute_script("return document.activeElement.outerHTML.slice(0, 90)"))
     top = driver.execute_script("return arguments[0].getBoundingClientRect().top", box)
     height = driver.execute_script("return window.innerHeight")
     assert 0 <= top < height, "the error summary is out of sight"

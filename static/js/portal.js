@@ -11,8 +11,13 @@
     // the errors are read out and not left below the fold of a long page.
     var errors = document.querySelector(".error-box[role=alert]");
     if (errors) {
-      errors.scrollIntoView({ block: "center" });
-      errors.focus({ preventScroll: true });
+      // After the page has loaded and scrolled to its fragment, which would move it again.
+      var show = function () {
+        errors.scrollIntoView({ block: "center" });
+        errors.focus({ preventScroll: true });
+      };
+      if (document.readyState === "complete") { show(); }
+      else { window.addEventListener("load", function () { setTimeout(show, 0); }); }
     }
   }
   if (document.readyState === "loading") {

@@ -73,8 +73,10 @@ def queue_for(user: User, filters: QueueFilters | None = None,
         qs = qs.filter(assignee__isnull=True)
     if filters.search:
         # Full text over number, subject, description and every comment (staff read notes
-        # too), in queue order (SPEC §16).
-        qs = search_tickets(user, qs, filters.search, ranked=False)
+        # too), in queue order (SPEC §16); and, as before, any part of a subject (a fragment
+        # such as "SCAN-04" that full text does not split the same way).
+        found = search_tickets(user, Ticket.objects.all(), filters.search, ranked=False)
+        qs = qs.filter(Q(pk__in=found.values("pk")) | Q(subject__icontains=filters.search))
     return qs.order_by(*queue_order(now))
 
 
