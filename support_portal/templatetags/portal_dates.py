@@ -5,6 +5,7 @@ every template may write ``{% when ticket.created_at "list" %}``."""
 from datetime import date, datetime
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -19,6 +20,8 @@ def when(value: datetime | date | None, style: str = "timeline") -> SafeString |
     and language in the format of ``style`` (list, timeline, card, email, date)."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return format_html('<time datetime="{}">{}</time>', value.isoformat(),
                        dates.local(value, style))
 
