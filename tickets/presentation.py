@@ -6,11 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tickets.models import Channel, Comment, EventKind, Severity, SlaState, Status, TicketEvent
+from support_portal.kernel import dates
+from tickets.models import (
+    Channel,
+    Comment,
+    EventKind,
+    Severity,
+    SignatureStatus,
+    SlaState,
+    Status,
+    TicketEvent,
+)
 
 
 def format_duration(seconds: int) -> str:
@@ -59,7 +69,7 @@ def _when(value: str) -> str:
         return value
     if timezone.is_naive(at):
         return value
-    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    return dates.local(at, "timeline")
 
 
 def _label(choices: Any, value: str) -> str:
@@ -73,6 +83,9 @@ def _event_entry(event: TicketEvent) -> Entry:
     kind, old, new, note = event.kind, event.old_value, event.new_value, ""
     if kind in (EventKind.STATUS, EventKind.REOPENED):
         old, new = _label(Status, old), _label(Status, new)
+    elif kind == EventKind.SIGNATURE:
+        old = _label(SignatureStatus, old) if old else ""
+        new = _label(SignatureStatus, new)
     elif kind == EventKind.SEVERITY:
         old, new = _label(Severity, old), _label(Severity, new)
     elif kind == EventKind.CREATED:

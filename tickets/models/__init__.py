@@ -1,6 +1,6 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
-notifications, outbox), ``signatures`` (antivirus-signature change requests) and ``reports``
-(monthly service reviews sent)."""
+notifications, outbox), ``signatures`` (antivirus-signature change requests), ``reports``
+(monthly service reviews sent) and ``search`` (the full-text index of tickets)."""
 
 from tickets.models.core import *  # noqa: F403
 from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
@@ -13,4 +13,5 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
 )
 from tickets.models.mail import *  # noqa: F403
 from tickets.models.reports import *  # noqa: F403
+from tickets.models.search import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403

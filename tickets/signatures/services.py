@@ -12,10 +12,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.preferences import zone_of
+from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
 from tickets import services
@@ -96,7 +98,9 @@ def signature_request_create(
             ]})
         sha256 = actual
 
-    label = SignatureType(type).label
+    # The ticket's subject is stored text: written in the requester's own language.
+    with translation.override(requester.language or settings.LANGUAGE_CODE):
+        label = str(SignatureType(type).label)
     with transaction.atomic():
         ticket = services.ticket_create(
             requester=requester, subject=f"{label}: {product} {product_version}".strip()[:200],
@@ -133,7 +137,7 @@ def _step_message(request: SignatureRequest, status: str) -> str:
                  "antivirus-database release %(version)s at %(at)s. Update your databases to "
                  "receive it.") % {
             "number": number, "version": request.release.version,
-            "at": timezone.localtime(request.release.released_at).strftime("%Y-%m-%d %H:%M %Z"),
+            "at": email_datetime(request.release.released_at),
         }
     return _("Your request %(number)s was reviewed by the expert group and no signature change "
              "will be made. Reason: %(reason)s") % {"number": number,
@@ -190,7 +194,13 @@ def signature_request_transition(
     request.status = to
     # The public reply is how the customer is informed: timeline + e-mail, and as the first
     # qualified response it also stops the SLA clock.
-    services.comment_add(ticket=request.ticket, author=actor, body=_step_message(request, to))
+    # The step message is a public reply the customer reads (timeline and e-mail): written in
+    # the requester's language and time zone, whatever the expert's.
+    requester = request.ticket.requester
+    with translation.override(requester.language or settings.LANGUAGE_CODE), \
+            timezone.override(zone_of(requester)):
+        body = _step_message(request, to)
+    services.comment_add(ticket=request.ticket, author=actor, body=body)
     if to in (SignatureStatus.RELEASED, SignatureStatus.REJECTED):
         request.customer_informed_at = now
         # The step message above already told the customer.
