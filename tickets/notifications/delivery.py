@@ -36,10 +36,14 @@ from tickets.models import OutboundEmail
 
 log = logging.getLogger(__name__)
 
-#: Set for a few seconds when the mail server could not be reached, so the after-commit nudges
-#: of a busy portal do not each wait for a connection timeout; beat's sweep probes regardless.
+#: Set when the mail server could not be reached, so the after-commit nudges of a busy portal
+#: do not each wait for a connection timeout; beat's sweep probes regardless, and the first
+#: connection that works clears it.
 SMTP_DOWN_KEY = "outbox:smtp-unreachable"
-SMTP_DOWN_SECONDS = 5
+
+
+def _down_marker_seconds() -> float:
+    return max(3 * settings.EMAIL_SWEEP_SECONDS, 2 * settings.EMAIL_TIMEOUT)
 
 
 def stale_claim() -> timedelta:
@@ -175,7 +179,7 @@ def _send_one(pk: int, connection: Any) -> Outcome:
 def _mark_unreachable(reason: object) -> None:
     log.warning("the mail server is unreachable (%s); the outbox waits for it", reason)
     with contextlib.suppress(Exception):  # the cache is an optimisation; Redis may be down
-        cache.set(SMTP_DOWN_KEY, True, SMTP_DOWN_SECONDS)
+        cache.set(SMTP_DOWN_KEY, True, _down_marker_seconds())
 
 
 def _recently_unreachable() -> bool:
@@ -200,6 +204,8 @@ def deliver_outbox(batch: int | None = None, *, probe: bool = True) -> int:
             raise
         _mark_unreachable(exc)
         return 0
+    with contextlib.suppress(Exception):  # the server is back: nudges may send again
+        cache.delete(SMTP_DOWN_KEY)
     sent = 0
     try:
         for _ in range(batch):
