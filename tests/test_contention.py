@@ -3,6 +3,7 @@ defect 4): the kernel's ``retry_on_conflict`` runs a transaction again after Pos
 it for a deadlock, and contact changes lock the company row first, then the contact, so the
 mixed add/deactivate/reactivate race of the issue no longer deadlocks at all."""
 
+import contextlib
 import logging
 import threading
 
@@ -25,7 +26,7 @@ def _run_in_threads(*targets):
         def run():
             try:
                 target()
-            except BaseException as exc:  # noqa: BLE001 - reported to the test
+            except BaseException as exc:
                 errors.append(exc)
             finally:
                 connection.close()
@@ -58,7 +59,8 @@ def test_a_deadlock_victim_fails_without_the_retry(reference_data):
         lambda: transaction.atomic(_crossed_locks)(a.pk, b.pk, barrier, runs, "ab"),
         lambda: transaction.atomic(_crossed_locks)(b.pk, a.pk, barrier, runs, "ba"),
     )
-    assert len(errors) == 1 and isinstance(errors[0], OperationalError), errors
+    assert len(errors) == 1, errors
+    assert isinstance(errors[0], OperationalError), errors
     assert is_retryable(errors[0])
     assert "deadlock detected" in str(errors[0])
 
@@ -103,11 +105,9 @@ def test_mixed_contact_changes_on_one_company_never_deadlock(reference_data, cap
         def run():
             barrier.wait(timeout=30)
             for r in range(rounds):
-                try:
+                with contextlib.suppress(ConflictError):
                     services.contact_create(company=company, email=f"race{i}-{r}@example.com",
                                             full_name="Racer", password="a-long-enough-pass")
-                except ConflictError:
-                    pass
         return run
 
     def toggle(contact: Contact, active: bool):
@@ -115,11 +115,9 @@ def test_mixed_contact_changes_on_one_company_never_deadlock(reference_data, cap
         def run():
             barrier.wait(timeout=30)
             for _ in range(rounds):
-                try:
+                with contextlib.suppress(ConflictError):
                     services.contact_update(contact=Contact.objects.get(pk=contact.pk),
                                             is_active=active)
-                except ConflictError:
-                    pass
         return run
 
     with caplog.at_level(logging.WARNING, logger="support_portal.kernel.transactions"):

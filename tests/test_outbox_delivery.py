@@ -110,9 +110,11 @@ def test_after_the_last_attempt_it_is_failed_logged_counted_and_resendable(
                 deliver_outbox()
     row = OutboundEmail.objects.get()
     assert row.attempts == 2
-    assert row.failed_at is not None and row.sent_at is None
+    assert row.failed_at is not None
+    assert row.sent_at is None
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and contact_a.email in errors[0].getMessage()
+    assert len(errors) == 1
+    assert contact_a.email in errors[0].getMessage()
 
     details = client.get("/readyz").json()["details"]
     assert details["outbox"]["failed"] == 1

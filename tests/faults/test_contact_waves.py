@@ -40,7 +40,7 @@ def test_mixed_waves_never_5xx_and_never_exceed_the_limit(portal, reference_data
     samples: list[int] = []
     sampling = threading.Event()
     lock = threading.Lock()
-    rng = random.Random(19)  # noqa: S311
+    rng = random.Random(19)
 
     def sample() -> None:
         try:
@@ -65,7 +65,8 @@ def test_mixed_waves_never_5xx_and_never_exceed_the_limit(portal, reference_data
         with lock:
             statuses[answer.status] += 1
             if answer.status >= 500 or answer.status == 0:
-                server_errors.append(f"{kind}: {answer.status} {answer.error} {answer.body[:300]!r}")
+                server_errors.append(
+                    f"{kind}: {answer.status} {answer.error} {answer.body[:300]!r}")
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -100,4 +101,5 @@ def test_mixed_waves_never_5xx_and_never_exceed_the_limit(portal, reference_data
     assert server_errors == [], (server_errors[:5], portal.log("gunicorn")[-3000:])
     assert set(statuses) <= {200, 201, 409}, figures
     assert max(samples) <= limit, figures
-    assert statuses[201] + statuses[200] > 0 and statuses[409] > 0, figures
+    assert statuses[201] + statuses[200] > 0, figures
+    assert statuses[409] > 0, figures  # the waves did reach the limit
