@@ -369,13 +369,13 @@ class OutboundEmail(models.Model):
                                related_name="+")
     event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, null=True, blank=True,
                               related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
