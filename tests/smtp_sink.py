@@ -44,6 +44,8 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content)
+        if self.sink.data_reply and self.sink.data_reply[0] in str(message.get("Subject", "")):
+            return self.sink.data_reply[1]
         with self.sink.lock:
             self.sink.messages.append(Received(
                 at=time.time(), to=list(envelope.rcpt_tos),
@@ -61,6 +63,8 @@ class SmtpSink:
     port: int = field(default_factory=free_port)
     refuse: set[str] = field(default_factory=set)
     delay: float = 0.0
+    #: (subject fragment, reply): answer DATA of such messages with this instead of 250.
+    data_reply: tuple[str, str] | None = None
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None

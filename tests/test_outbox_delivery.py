@@ -166,3 +166,27 @@ def test_an_e_mail_without_a_ticket_has_a_stable_message_id(sink, contact_a):
     assert deliver_outbox() == 1
     ids = [m.message_id for m in sink.received()]
     assert ids == [f"<out-{row.pk}@portal.example.com>"] * 2
+
+
+def test_a_message_that_drops_the_connection_every_time_ends_failed_not_blocking_the_rest(
+    sink, contact_a, contact_b, settings
+):
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    file_ticket(contact_a, subject="Poison")
+    file_ticket(contact_b, subject="Healthy")
+    sink.data_reply = ("Poison", "421 4.3.0 Closing connection")
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        assert deliver_outbox() == 0  # the run stops at the 421: the rest waits, unspent
+    poison = OutboundEmail.objects.get(to=contact_a.email)
+    assert poison.attempts == 1
+    assert OutboundEmail.objects.get(to=contact_b.email).attempts == 0
+    with time_machine.travel(now + timedelta(seconds=1), tick=False):
+        assert deliver_outbox() == 1  # the poison waits for its backoff; the rest goes
+    with time_machine.travel(now + timedelta(hours=1), tick=False):
+        assert deliver_outbox() == 0
+    poison.refresh_from_db()
+    assert poison.attempts == 2
+    assert poison.failed_at is not None
+    assert [m.subject for m in sink.received()] == [
+        OutboundEmail.objects.get(to=contact_b.email).subject]

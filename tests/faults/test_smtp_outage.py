@@ -124,7 +124,8 @@ def test_nothing_is_lost_or_late_through_an_smtp_outage_with_a_flooded_mail_queu
     assert figures["emails_lost"] == 0, figures
     assert figures["emails_duplicated"] == 0, figures
     assert figures["emails_failed"] == 0, figures
-    assert figures["max_attempts_spent_in_outage"] == 0, figures
+    # At most the one row being sent when the server went away spent an attempt.
+    assert figures["max_attempts_spent_in_outage"] <= 1, figures
     assert latencies[-1] <= DELIVERED_WITHIN, figures
     assert len(breaches) == len(sla_tickets), (figures, logs)
     assert max(breaches.values()) <= scale.sla_scan_seconds + 5, (breaches, figures)

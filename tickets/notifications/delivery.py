@@ -7,7 +7,8 @@ Delivery never gives up silently and never sends a row twice on purpose:
   claiming), so any number of workers share the outbox without sending a message twice;
 - while the mail server cannot be reached at all (refused, timed out, 421), no attempt is
   spent: the run stops at once, and the next sweep tries again; an outage of any length costs
-  nothing but time, and the outbox drains at full speed when the server is back;
+  nothing but time (at most one attempt of the one row being sent when it began), and the
+  outbox drains at full speed when the server is back;
 - a message the server refuses is retried on its own schedule (``next_attempt_at``):
   exponential backoff with jitter, ``EMAIL_MAX_ATTEMPTS`` in all, then the row is marked
   failed, logged as an error, counted on ``/readyz`` and listed in the admin for a resend;
@@ -166,12 +167,12 @@ def _send_one(pk: int, connection: Any) -> Outcome:
     try:
         build_message(message, connection).send()
     except Exception as exc:
-        if is_unreachable(exc):
-            # Not this message's fault: give the attempt back; it goes with the rest.
-            OutboundEmail.objects.filter(pk=pk).update(
-                claimed_at=None, attempts=F("attempts") - 1, last_error=str(exc)[:2000])
-            return Outcome.UNREACHABLE
-        return _record_refusal(message, exc)
+        # The attempt counts even when the server went away mid-send: a message that makes
+        # the server drop the connection every time must end as failed, not block the
+        # outbox forever. An outage costs at most this one attempt of this one row; the
+        # rest of the batch waits without spending any (the run stops here).
+        outcome = _record_refusal(message, exc)
+        return Outcome.UNREACHABLE if is_unreachable(exc) else outcome
     OutboundEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
     return Outcome.SENT
 
