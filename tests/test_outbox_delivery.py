@@ -1,5 +1,5 @@
 """E-mail delivery never gives up silently (issue "Nothing lost, nothing late"), against a real
-SMTP server on loopback (tests/smtp_sink.py) that the tests stop, start and make refuse.
+SMTP server on loopback (tests/smtp_fault_server.py) that the tests stop, start and make refuse.
 
 - while the server cannot be reached, no attempt is spent, however many runs pass;
 - a refused message is retried on its own schedule, exponential backoff with jitter;
@@ -16,7 +16,7 @@ import time_machine
 from django.utils import timezone
 
 from tests.factories import file_ticket
-from tests.smtp_sink import SmtpSink
+from tests.smtp_fault_server import SmtpSink
 from tickets.models import OutboundEmail
 from tickets.notifications.delivery import deliver_outbox, retry_delay, stale_claim
 

@@ -21,7 +21,7 @@ from django.db import connection
 
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.faults.servers import PrivateRedis, Processes, test_database_url
-from tests.smtp_sink import SmtpSink
+from tests.smtp_fault_server import SmtpSink
 
 #: name: (ci, full)
 SCALES: dict[str, tuple[float, float]] = {

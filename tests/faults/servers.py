@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-from tests.smtp_sink import free_port
+from tests.smtp_fault_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from accounts.models import Contact
 from accounts.services import token_for
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 from tests.faults.http import call, post_json
-from tests.smtp_sink import free_port
+from tests.smtp_fault_server import free_port
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

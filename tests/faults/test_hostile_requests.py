@@ -12,7 +12,7 @@ from accounts.models import Contact, User
 from accounts.services import token_for
 from tests.factories import UserFactory, file_ticket
 from tests.faults.http import call
-from tests.smtp_sink import free_port
+from tests.smtp_fault_server import free_port
 from tickets.models import Comment, OutboundEmail, Ticket, TicketEvent
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]

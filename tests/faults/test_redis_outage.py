@@ -16,7 +16,7 @@ import pytest
 from accounts.services import token_for
 from tests.faults.conftest import wait_until
 from tests.faults.http import post_json
-from tests.smtp_sink import free_port
+from tests.smtp_fault_server import free_port
 from tickets.models import EventKind, OutboundEmail
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]

@@ -8,6 +8,7 @@ a test counts deliveries and duplicates from what actually crossed the wire.
 import asyncio
 import contextlib
 import email
+import logging
 import socket
 import threading
 import time
@@ -72,6 +73,7 @@ class SmtpSink:
     _held: list[socket.socket] = field(default_factory=list)
 
     def start(self) -> "SmtpSink":
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
         self._close_tarpit()
         for _ in range(50):  # the port may linger for a moment after a stop
             try:
