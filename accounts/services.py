@@ -28,6 +28,7 @@ from accounts.models import (
 )
 from accounts.sso import validate_issuer
 from support_portal.kernel.errors import ConflictError
+from support_portal.kernel.transactions import retry_on_conflict
 
 
 class ContactLimitReached(ConflictError):
@@ -190,6 +191,16 @@ def contact_precheck(*, company: Company, email: str) -> None:
     _check_new_email(email)
 
 
+def _lock_company(company_id: int) -> Company:
+    """Lock the company row: the first lock of every change to the company's contacts.
+
+    Lock order, everywhere the company row and a contact (or its user) are both locked:
+    company first, then the contact, then its user. Two transactions that take locks in the
+    same order wait for each other instead of deadlocking. Caller holds a transaction.
+    """
+    return Company.objects.select_for_update().get(pk=company_id)
+
+
 def _lock_company_with_free_slot(company_id: int) -> Company:
     """Lock the company row and check a contact slot is free.
 
@@ -197,7 +208,7 @@ def _lock_company_with_free_slot(company_id: int) -> Company:
     here cannot be overtaken by a concurrent insert: the limit holds under any concurrency.
     Caller holds a transaction.
     """
-    company = Company.objects.select_for_update().get(pk=company_id)
+    company = _lock_company(company_id)
     plan = Plan.objects.get(pk=company.plan_id)
     active = Contact.objects.filter(company_id=company.pk, is_active=True).count()
     if active >= plan.contact_limit:
@@ -205,7 +216,7 @@ def _lock_company_with_free_slot(company_id: int) -> Company:
     return company
 
 
-@transaction.atomic
+@retry_on_conflict
 def contact_create(
     *, company: Company, email: str, full_name: str, password: str | None, phone: str = "",
     actor: User | None = None, request: HttpRequest | None = None,
@@ -228,16 +239,18 @@ def user_end_sessions(user: User) -> None:
     Token.objects.filter(user_id=user.pk).delete()
 
 
-@transaction.atomic
+@retry_on_conflict
 def contact_update(
     *, contact: Contact, is_active: bool | None = None, full_name: str | None = None,
     phone: str | None = None, actor: User | None = None, request: HttpRequest | None = None,
 ) -> Contact:
+    # Company first, then the contact (see ``_lock_company``). The contact is re-read under
+    # its lock: the caller's copy may be stale (another request may have changed it since).
+    _lock_company(contact.company_id)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("user", "company") \
+        .get(pk=contact.pk)
     if is_active is True and not contact.is_active:
         _lock_company_with_free_slot(contact.company_id)
-    contact = Contact.objects.select_for_update().select_related("user", "company").get(
-        pk=contact.pk
-    )
     user = contact.user
     if full_name is not None:
         if not full_name.strip():

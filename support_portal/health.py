@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from support_portal.kernel.probes import collect_details
+
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -34,13 +36,17 @@ def _check_broker() -> str | None:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database and the Celery broker are both reachable."""
+    """Readiness: the database and the Celery broker are both reachable. ``details`` adds
+    what the apps report (undelivered and failed e-mails, the SLA scan's lag) when the
+    database answers; they inform monitoring and never change the status."""
     checks = {"database": _check_database(), "broker": _check_broker()}
     ready = all(error is None for error in checks.values())
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if ready else "unavailable",
         "checks": {name: error or "ok" for name, error in checks.items()},
     }
+    if checks["database"] is None:
+        body["details"] = collect_details()
     return JsonResponse(body, status=200 if ready else 503)
 
 

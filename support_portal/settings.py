@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -158,15 +159,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The SLA job works from the database, so a missed run only delays a flag, never loses it.
+
+# Two queues, so e-mail never delays the SLA clock: ``sla`` (the breach/warning scan; on-call
+# paging and escalation join it) and ``mail`` (outbox delivery, inbound polling). Everything
+# else goes to the default ``celery`` queue. Run a worker per queue (README "Workers"); a
+# routing rule below is all a new task needs to join a queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("sla"), Queue("mail"), Queue("celery")]
+CELERY_TASK_ROUTES = {  # paging and escalation tasks: add their module here, on "sla"
+    "sla.tasks.*": {"queue": "sla"},
+    "tickets.notifications.tasks.*": {"queue": "mail"},
+}
+# The SLA job works from the database, so a missed run only delays a flag, never loses it:
+# each scan flags everything due since the last one. A scan still queued after a whole
+# interval is dropped (the next one, already on its way, does the same work).
 SLA_SCAN_SECONDS = env.float("SLA_SCAN_SECONDS", default=60.0)
 # How often beat looks for accounts whose month has just ended (SPEC §15).
 MONTHLY_REVIEW_SCAN_SECONDS = env.float("MONTHLY_REVIEW_SCAN_SECONDS", default=3600.0)
+# How often beat sweeps the outbox for e-mails due (new, or due for a retry). A sweep that
+# finds more than one batch fans out (EMAIL_DELIVERY_FANOUT tasks) and keeps going until the
+# outbox is drained, so recovery after an outage is as fast as the workers can send.
+EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=20.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
                  "options": {"expires": SLA_SCAN_SECONDS}},
-    "deliver-outbox": {"task": "tickets.notifications.tasks.deliver_outbox", "schedule": 60.0,
-                       "options": {"expires": 60.0}},
+    "deliver-outbox": {"task": "tickets.notifications.tasks.deliver_outbox",
+                       "schedule": EMAIL_SWEEP_SECONDS, "kwargs": {"sweep": True},
+                       "options": {"expires": EMAIL_SWEEP_SECONDS}},
     "poll-inbound-mail": {"task": "tickets.notifications.tasks.poll_inbound_mail", "schedule": 60.0,
                           "options": {"expires": 60.0}},
     # Each account's previous month, e-mailed once it is the 1st in the account's time zone.
@@ -279,6 +298,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
                                    "accounts.mfa.MfaEnrolled"],
     "DEFAULT_PAGINATION_CLASS": "support_portal.kernel.pagination.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "support_portal.kernel.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "support_portal.kernel.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"sign_in": SIGN_IN_RATE},
@@ -346,7 +370,21 @@ EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = 10
+# Seconds an SMTP connect or command may take. A claimed e-mail whose worker died mid-send is
+# taken back after EMAIL_STALE_CLAIM_FACTOR timeouts (default 4 × 30 s = 2 minutes).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_STALE_CLAIM_FACTOR = 4
+# Retries of an e-mail the mail server refused: exponential backoff with jitter from
+# EMAIL_RETRY_BASE_SECONDS, at most EMAIL_RETRY_MAX_SECONDS apart, EMAIL_MAX_ATTEMPTS in all;
+# then it is marked failed, logged as an error and listed in the admin for a resend. While the
+# server cannot be reached at all, no attempt is spent: the outbox waits for it.
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
+EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=3600.0)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# One delivery task sends up to this many e-mails over one SMTP connection; a backlog is
+# drained by this many tasks in parallel.
+EMAIL_BATCH = env.int("EMAIL_BATCH", default=200)
+EMAIL_DELIVERY_FANOUT = env.int("EMAIL_DELIVERY_FANOUT", default=4)
 # ``filemail:///path`` (the demo's default in ``make run``): one file per e-mail in that folder.
 EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@portal.example.com")
@@ -365,6 +403,9 @@ PRIORITY_PHONE_LINE = env.str("PRIORITY_PHONE_LINE", default="+1 800 555 0199")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 SIGNATURE_SAMPLE_MAX_BYTES = env.int("SIGNATURE_SAMPLE_MAX_BYTES", default=32 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# JSON bodies of the API (support_portal.kernel.parsers): larger or deeper ones are a 400.
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1024 * 1024)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

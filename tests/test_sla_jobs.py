@@ -228,6 +228,10 @@ def test_it_answers_the_due_queries_from_the_partial_indexes(crew):
         ))
     Ticket.objects.bulk_create(rows, batch_size=5000)
     with connection.cursor() as cursor:
+        # Rolled-back inserts and updates of earlier tests leave dead entries in the partial
+        # indexes (no autovacuum runs between tests), which can make the planner prefer the
+        # other one; rebuilt, they are as lean as autovacuum keeps them in production.
+        cursor.execute("REINDEX TABLE tickets_ticket")
         cursor.execute("ANALYZE tickets_ticket")
 
     # Both queries have work to do, so the plans are not trivially empty.

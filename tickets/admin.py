@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from support_portal.kernel.errors import ConflictError
@@ -29,6 +29,7 @@ from tickets.models import (
     TicketEvent,
     parse_number,
 )
+from tickets.outbox import outbox_resend
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -229,10 +230,23 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["to", "subject", "created_at", "sent_at", "attempts"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    """The outbox: what waits, what went, and what failed for good (filter "failed"), with a
+    resend action for the failed ones once the cause is fixed."""
+
+    list_display = ["to", "subject", "created_at", "sent_at", "attempts", "next_attempt_at",
+                    "failed_at", "last_error"]
+    list_filter = [("failed_at", admin.EmptyFieldListFilter),
+                   ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     raw_id_fields = ["ticket", "event"]
+    actions = ["resend"]
+
+    @admin.action(description=_("Resend the selected e-mails that failed"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        count = outbox_resend(emails=queryset)
+        self.message_user(request, ngettext(
+            "%(count)d e-mail will be sent again.", "%(count)d e-mails will be sent again.",
+            count) % {"count": count})
 
 
 # --- Antivirus-signature change requests (SPEC §7) ------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +21,8 @@ from accounts.models import Company, Role, User
 from support_portal.kernel.api import PatchSerializer
 from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import paginated
-from tickets import services
+from support_portal.kernel.parsers import BoundedJSONParser
+from tickets import limits, services
 from tickets.access import (
     access_attachment,
     access_ticket,
@@ -50,14 +51,15 @@ class TicketOutput(serializers.ModelSerializer):
 
 
 class TicketCreateInput(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    subject = serializers.CharField(max_length=limits.SUBJECT_MAX)
+    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX)
     severity = serializers.IntegerField(min_value=1, max_value=4)
     kind = serializers.ChoiceField(choices=[Kind.INCIDENT, Kind.SERVICE_REQUEST],
                                    default=Kind.INCIDENT)
-    product = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    product_version = serializers.CharField(max_length=60, required=False, allow_blank=True,
-                                            default="")
+    product = serializers.CharField(max_length=limits.PRODUCT_MAX, required=False,
+                                    allow_blank=True, default="")
+    product_version = serializers.CharField(max_length=limits.PRODUCT_VERSION_MAX,
+                                            required=False, allow_blank=True, default="")
     # Staff only: filing on behalf of a contact.
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
     requester = serializers.PrimaryKeyRelatedField(
@@ -168,13 +170,13 @@ class CommentOutput(serializers.ModelSerializer):
 
 
 class CommentInput(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=limits.COMMENT_MAX)
     internal = serializers.BooleanField(default=False)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class CommentListApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses={200: CommentOutput(many=True)})
     def get(self, request: Request, ticket_id: int) -> Response:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, Contact, User
+from tickets import limits
 from tickets.models import SEVERITY_HELP, TRANSITIONS, Kind, Severity, Status, Ticket
 
 #: At most this many files in one upload field (each is also held to ATTACHMENT_MAX_BYTES).
@@ -58,9 +59,10 @@ class MultipleFileField(forms.FileField):
 class TicketFieldsForm(forms.Form):
     """What a contact tells us about a problem; shared by the portal and the phone form."""
 
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=limits.SUBJECT_MAX)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=limits.DESCRIPTION_MAX,
         help_text=_("What happens, what you expected, error messages, and what you have tried."),
     )
     severity = forms.TypedChoiceField(
@@ -71,8 +73,9 @@ class TicketFieldsForm(forms.Form):
         choices=[(Kind.INCIDENT.value, Kind.INCIDENT.label),
                  (Kind.SERVICE_REQUEST.value, Kind.SERVICE_REQUEST.label)],
     )
-    product = forms.CharField(label=_("Product"), max_length=120, required=False)
-    product_version = forms.CharField(label=_("Product version"), max_length=60, required=False)
+    product = forms.CharField(label=_("Product"), max_length=limits.PRODUCT_MAX, required=False)
+    product_version = forms.CharField(label=_("Product version"),
+                                      max_length=limits.PRODUCT_VERSION_MAX, required=False)
 
     def severity_options(self) -> list[tuple[BoundWidget, Promise]]:
         """Each severity radio button with the meaning of that level (SPEC §3)."""
@@ -143,7 +146,8 @@ class PhoneTicketForm(TicketFieldsForm):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}),
+                           max_length=limits.COMMENT_MAX)
     attachments = MultipleFileField(label=_("Attach files"))
     internal = forms.BooleanField(
         label=_("Internal note (visible to support staff only)"), required=False,

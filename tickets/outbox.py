@@ -11,8 +11,11 @@ delivery task by name after commit.
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -85,3 +88,27 @@ def email_users(
                                   subject=subject[:300], body=body, language=user.language))
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     enqueue_on_commit(DELIVER_TASK)
+
+
+@transaction.atomic
+def outbox_resend(*, emails: QuerySet[OutboundEmail]) -> int:
+    """Give e-mails that failed for good a fresh set of attempts, due now (the admin's resend
+    action). Sent or still pending ones are left alone. Returns how many will be resent."""
+    count = emails.filter(failed_at__isnull=False, sent_at__isnull=True).update(
+        failed_at=None, attempts=0, claimed_at=None, next_attempt_at=timezone.now())
+    if count:
+        enqueue_on_commit(DELIVER_TASK)
+    return count
+
+
+def outbox_figures() -> dict[str, Any]:
+    """For ``/readyz`` details: e-mails waiting, failed for good (to resend from the admin),
+    and the age of the oldest wait."""
+    pending = OutboundEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True)
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "pending": pending.count(),
+        "failed": OutboundEmail.objects.filter(failed_at__isnull=False).count(),
+        "oldest_pending_seconds": (round((timezone.now() - oldest).total_seconds(), 1)
+                                   if oldest else 0),
+    }

@@ -20,6 +20,7 @@ from sla.policies import policy_for, response_deadlines
 from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
+from tickets import limits
 from tickets.models import (
     Attachment,
     Channel,
@@ -71,7 +72,13 @@ def ticket_create(
     if severity not in (1, 2, 3, 4):
         raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
     subject, description = subject.strip(), description.strip()
-    errors = {}
+    product, product_version = product.strip(), product_version.strip()
+    errors = limits.too_long({
+        "subject": (subject, limits.SUBJECT_MAX),
+        "description": (description, limits.DESCRIPTION_MAX),
+        "product": (product, limits.PRODUCT_MAX),
+        "product_version": (product_version, limits.PRODUCT_VERSION_MAX),
+    })
     if not subject:
         errors["subject"] = [_("A subject is required.")]
     if not description:
@@ -90,22 +97,23 @@ def ticket_create(
     with transaction.atomic():
         ticket = Ticket.objects.create(
             company=company, requester=requester, subject=subject, description=description,
-            severity=severity, kind=kind, channel=channel, product=product.strip(),
-            product_version=product_version.strip(), plan=company.plan,
+            severity=severity, kind=kind, channel=channel, product=product,
+            product_version=product_version, plan=company.plan,
             priority_tier=company.plan.priority_tier,
             created_at=start, response_due_at=due, response_warn_at=warn,
         )
         event = _event(ticket, EventKind.CREATED, created_by or requester, new=channel, at=start)
 
         def acknowledgement() -> tuple[str, str]:
-            # An automatic acknowledgement: it does not count as the first response.
+            # An automatic acknowledgement: it does not count as the first response. It quotes
+            # a bounded excerpt; the whole description is on the ticket's page.
             return (
                 _("We received your request: %(subject)s") % {"subject": ticket.subject},
                 _("We received your request %(number)s (severity %(severity)s).\n"
                   "An engineer will respond by %(due)s.\n\n%(description)s\n") % {
                     "number": ticket.number, "severity": Severity(severity).label,
                     "due": email_datetime(due),
-                    "description": description,
+                    "description": limits.excerpt(description),
                 },
             )
 
@@ -210,6 +218,8 @@ def comment_add(
     body = body.strip()
     if not body:
         raise ValidationError({"body": [_("The comment is empty.")]})
+    if errors := limits.too_long({"body": (body, limits.COMMENT_MAX)}):
+        raise ValidationError(errors)
     if internal and not author.is_support_staff:
         raise ValidationError({"internal": [_("Only support staff can write internal notes.")]})
     ticket = _lock(ticket)

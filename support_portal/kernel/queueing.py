@@ -15,7 +15,7 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
-def _try_enqueue(task_name: str, args: tuple[Any, ...]) -> None:
+def _try_enqueue(task_name: str, args: tuple[Any, ...]) -> bool:
     try:
         with current_app.producer_or_acquire() as producer:
             # One connection attempt and no publish retries: a dead broker fails fast instead
@@ -26,6 +26,14 @@ def _try_enqueue(task_name: str, args: tuple[Any, ...]) -> None:
     except Exception as exc:  # the broker is down or unreachable
         log.warning("could not enqueue %s (%s); the periodic job will pick the work up",
                     task_name, exc)
+        return False
+    return True
+
+
+def enqueue_now(task_name: str, *args: Any) -> bool:
+    """Send ``task_name`` at once (from a task: no transaction to wait for). False when the
+    broker refused it; the periodic job then picks the work up."""
+    return _try_enqueue(task_name, args)
 
 
 def enqueue_on_commit(task_name: str, *args: Any) -> None:

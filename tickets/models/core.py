@@ -355,6 +355,10 @@ class Notification(models.Model):
 class OutboundEmail(models.Model):
     """The e-mail outbox. Rows are written in the same transaction as the change they report,
     and a Celery task delivers them; the request never waits on the broker or the mail server.
+
+    A row is pending until ``sent_at`` or ``failed_at`` is set. Each is retried on its own
+    schedule (``next_attempt_at``, exponential backoff); after the last attempt it is marked
+    failed, and an administrator can resend it from the admin.
     """
 
     to = models.EmailField(_("to"))
@@ -370,18 +374,21 @@ class OutboundEmail(models.Model):
     report_company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True,
                                        related_name="+")
     report_month = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True),
-                                name="outbox_pending")]
+        indexes = [models.Index(fields=["next_attempt_at"],
+                                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                                name="outbox_due")]
         constraints = [
             models.UniqueConstraint(fields=["to", "event"], name="email_once_per_event"),
             models.CheckConstraint(

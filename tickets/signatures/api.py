@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,8 @@ from accounts.access import request_user, require_staff
 from accounts.models import User
 from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import paginated
+from support_portal.kernel.parsers import BoundedJSONParser
+from tickets import limits
 from tickets.models import DatabaseRelease, SignatureRequest, SignatureStatus, SignatureType
 from tickets.signatures import services as sig
 from tickets.signatures.access import access_signature_request, visible_signature_requests
@@ -69,10 +71,10 @@ def _with_events(qs: Any) -> Any:
 
 class SignatureRequestInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=SignatureType.choices)
-    product = serializers.CharField(max_length=120)
-    product_version = serializers.CharField(max_length=60)
+    product = serializers.CharField(max_length=limits.PRODUCT_MAX)
+    product_version = serializers.CharField(max_length=limits.PRODUCT_VERSION_MAX)
     database_version = serializers.CharField(max_length=64)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX)
     sample = serializers.FileField(required=False, allow_empty_file=True)
     sha256 = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     object_url = serializers.URLField(max_length=500, required=False, allow_blank=True,
@@ -88,7 +90,7 @@ class TransitionInput(serializers.Serializer):
 
 
 class SignatureRequestListApi(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     @extend_schema(responses={200: SignatureRequestOutput(many=True)})
     def get(self, request: Request) -> Response:

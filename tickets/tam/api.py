@@ -15,6 +15,7 @@ from accounts.access import (
 )
 from accounts.models import ProactiveNote
 from support_portal.kernel.pagination import paginated
+from tickets import limits
 from tickets.tam.dashboards import Dashboard, dashboard_for
 from tickets.tam.notes import access_company_for_notes, note_create, visible_notes
 
@@ -29,8 +30,8 @@ class NoteOutput(serializers.ModelSerializer):
 
 
 class NoteInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField()
+    title = serializers.CharField(max_length=limits.NOTE_TITLE_MAX)
+    body = serializers.CharField(max_length=limits.NOTE_BODY_MAX)
     follow_up_on = serializers.DateField(required=False, allow_null=True)
     shared = serializers.BooleanField(default=False)
 

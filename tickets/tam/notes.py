@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import access_company_dashboard, manages_account
 from accounts.models import Company, ProactiveNote, User
+from tickets import limits
 
 
 def visible_notes(user: User, company: Company) -> QuerySet[ProactiveNote]:
@@ -41,6 +42,8 @@ def note_create(*, company: Company, author: User, title: str, body: str,
         errors["title"] = [_("A title is required.")]
     if not body:
         errors["body"] = [_("The note is empty.")]
+    errors.update(limits.too_long({"title": (title, limits.NOTE_TITLE_MAX),
+                                   "body": (body, limits.NOTE_BODY_MAX)}))
     if errors:
         raise ValidationError(errors)
     return ProactiveNote.objects.create(company=company, author=author, title=title, body=body,
