@@ -10,7 +10,7 @@ app = Celery("support_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Feature packages inside an app keep their own ``tasks`` module.
-app.autodiscover_tasks(["tickets.notifications"])
+app.autodiscover_tasks(["tickets.notifications", "tickets.signatures", "tickets.incidents"])
 
 
 @app.on_after_configure.connect

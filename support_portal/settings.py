@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "support_portal.context_processors.portal",
+                # The major-incident banner for contacts of affected companies (SPEC §13).
+                "tickets.incidents.context.incident_banner",
             ],
             # Template tags that live in a feature package rather than an app's
             # ``templatetags`` folder.
@@ -155,6 +157,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA job works from the database, so a missed run only delays a flag, never loses it.
 SLA_SCAN_SECONDS = env.float("SLA_SCAN_SECONDS", default=60.0)
+# How often beat looks for incident updates whose fan-out stopped (SPEC §13), and how many
+# linked tickets one transaction of the fan-out posts to.
+INCIDENT_SWEEP_SECONDS = env.float("INCIDENT_SWEEP_SECONDS", default=60.0)
+INCIDENT_FANOUT_BATCH = env.int("INCIDENT_FANOUT_BATCH", default=50)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
                  "options": {"expires": SLA_SCAN_SECONDS}},
@@ -166,6 +172,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
     },
+    # SPEC §7, §13: fixes not confirmed in time, samples past their retention, and incident
+    # updates whose fan-out stopped half-way (a worker killed mid-batch).
+    "signature-assume-fixed": {"task": "tickets.signatures.tasks.assume_fixed",
+                               "schedule": 300.0, "options": {"expires": 300.0}},
+    "signature-purge-samples": {"task": "tickets.signatures.tasks.purge_samples",
+                                "schedule": timedelta(hours=1)},
+    "incident-fan-out-sweep": {"task": "tickets.incidents.tasks.resume_fan_outs",
+                               "schedule": INCIDENT_SWEEP_SECONDS,
+                               "options": {"expires": INCIDENT_SWEEP_SECONDS}},
 }
 
 # --- Authentication ------------------------------------------------------------------------

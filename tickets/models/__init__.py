@@ -1,6 +1,8 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
-notifications, outbox) and ``signatures`` (antivirus-signature change requests)."""
+notifications, outbox), ``signatures`` (antivirus-signature change requests), ``cadence`` (the
+update cadence's record) and ``incidents`` (major incidents)."""
 
+from tickets.models.cadence import *  # noqa: F403
 from tickets.models.core import *  # noqa: F403
 from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
     _OPEN,
@@ -10,5 +12,6 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
     parse_number,
     private_storage,
 )
+from tickets.models.incidents import *  # noqa: F403
 from tickets.models.mail import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403

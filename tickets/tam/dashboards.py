@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Company, Contact, ProactiveNote, Role, User
 from accounts.selectors import companies_with_counts
+from tickets.cadence import update_counts
 from tickets.models import OPEN_STATUSES, SIGNATURE_IN_FLIGHT, SignatureRequest, Ticket
 
 SEVERITIES = (1, 2, 3, 4)
@@ -71,6 +72,11 @@ class Dashboard:
     notes: list[ProactiveNote]
     license_days_left: int
     generated_at: datetime = field(default_factory=timezone.now)
+    # Update compliance (SPEC §12): updates on time ÷ updates due over 30 and 90 days.
+    update_compliance_30d: float | None = None
+    update_compliance_90d: float | None = None
+    updates_due_30d: int = 0
+    updates_due_90d: int = 0
 
 
 def _sla_counts(tickets: QuerySet[Ticket], now: datetime) -> dict[str, int]:
@@ -165,7 +171,8 @@ def _weekly_trend(tickets: QuerySet[Ticket], now: datetime) -> list[dict[str, An
 def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
     """All figures of one account. Queries: company (by the caller), contacts, open counts,
     SLA counts, first-response percentiles, weekly filed, weekly responded, signature
-    requests in flight, notes — nine, however many tickets the account has."""
+    requests in flight, notes, update compliance — ten, however many tickets the account
+    has."""
     now = now or timezone.now()
     tickets = Ticket.objects.filter(company_id=company.pk)
     contacts = list(Contact.objects.filter(company_id=company.pk).select_related("user")
@@ -184,6 +191,8 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         ).select_related("ticket").order_by("created_at")
     )
     notes = list(ProactiveNote.objects.filter(company_id=company.pk).select_related("author"))
+    updates = update_counts(tickets, {"30d": (now - timedelta(days=30), now),
+                                      "90d": (now - timedelta(days=90), now)})
     return Dashboard(
         company=company, contacts=contacts,
         contacts_active=sum(1 for c in contacts if c.is_active),
@@ -197,6 +206,9 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         weekly=_weekly_trend(tickets, now), signature_requests=in_flight, notes=notes,
         license_days_left=(company.license_valid_until - timezone.localdate(now)).days,
         generated_at=now,
+        update_compliance_30d=_percent(*updates["30d"]),
+        update_compliance_90d=_percent(*updates["90d"]),
+        updates_due_30d=updates["30d"][1], updates_due_90d=updates["90d"][1],
     )
 
 
