@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from sla.updates import flag_missed_updates  # the update cadence (SPEC §12)
 from tickets.models import (
     AWAITING_BREACH,
     AWAITING_WARNING,
@@ -123,8 +122,7 @@ def flag_warnings(now: datetime | None = None, batch: int = 1000) -> int:
 
 def scan(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    result = {"warnings": flag_warnings(now), "breaches": flag_breaches(now),
-              "updates_missed": flag_missed_updates(now)}
+    result = {"warnings": flag_warnings(now), "breaches": flag_breaches(now)}
     if any(result.values()):
         log.info("SLA scan at %s: %s", now.isoformat(), result)
     return result

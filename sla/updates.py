@@ -1,7 +1,7 @@
 """The update-cadence job (SPEC §12): flag every missed update exactly once, with an
 ``update_overdue`` event and notifications to the assignee and the account's TAM.
 
-Part of the SLA scan (``sla.jobs.scan``), built like the breach flags: each ticket is claimed
+Part of the SLA scan (``sla.tasks.scan_sla``), built like the breach flags: each ticket is claimed
 with a conditional UPDATE (``WHERE update_due_at = <the due it read>``), so of any number of
 workers, beats and retries exactly one moves the due on; the record of the missed interval is
 unique per (ticket, due), and the flag, its events and notifications are one transaction.
