@@ -1,7 +1,6 @@
 """Celery tasks of the SLA (thin: they call ``sla.jobs``)."""
 
 from celery import shared_task
-
 from django.utils import timezone
 
 from sla import jobs, updates

@@ -60,7 +60,7 @@ def signature_request_confirm(*, request: SignatureRequest, actor: User, fixed: 
     """The customer's answer after a release. Only a contact of the request's company answers
     (403 otherwise), and only while an answer is awaited (409 otherwise)."""
     contact = actor.active_contact
-    request = SignatureRequest.objects.select_for_update().select_related(
+    request = SignatureRequest.objects.select_for_update(of=("self",)).select_related(
         "ticket", "release__created_by").get(pk=request.pk)
     if contact is None or contact.company_id != request.ticket.company_id:
         raise PermissionDenied(_("Only a contact of the customer confirms a fix."))
