@@ -307,6 +307,10 @@ SPECTACULAR_SETTINGS = {
         "FilableKindEnum": ["incident", "service_request"],
         "UserRoleEnum": "accounts.models.Role",
         "StaffRoleEnum": ["admin", "engineer", "expert", "tam"],
+        # Major incidents (SPEC §13) and fix verification (§7).
+        "IncidentStatusEnum": "tickets.models.IncidentStatus",
+        "OpeningIncidentStatusEnum": ["investigating", "identified", "monitoring"],
+        "VerificationStateEnum": "tickets.models.VerificationState",
     },
 }
 

@@ -227,7 +227,7 @@ def test_every_download_is_listed_for_staff_and_the_company(api, client, contact
                          REMOTE_ADDR="203.0.113.9").status_code == 200
         assert staff.get(f"{URL}{released.pk}/sample.zip",
                          REMOTE_ADDR="203.0.113.9").status_code == 200
-    custody = api(contact_a).get(f"{URL}{released.pk}/custody/").json()
+    custody = api(contact_a).get(f"{URL}{released.pk}/custody/").json()["results"]
     assert [(c["who"], c["ip"], c["form"]) for c in custody] == [
         (expert.full_name, "203.0.113.9", "file"), (expert.full_name, "203.0.113.9", "zip")]
     assert custody[0]["at"] == "2026-11-23T11:00:00Z"

@@ -379,7 +379,7 @@ def test_incidents_speak_portuguese(client, engineer, contact_a, incident):
     contact_a.save()
     post(incident, engineer)
     subjects = OutboundEmail.objects.filter(to=contact_a.email).values_list("subject", flat=True)
-    assert any("Incidente grave" in subject for subject in subjects), list(subjects)
+    assert any("Atualização de incidente grave" in s for s in subjects), list(subjects)
     client.force_login(contact_a)
     html = client.get("/tickets/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Incidente grave" in html

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import request_user
+from support_portal.kernel.pagination import paginated
 from tickets.models import SignatureRequest
 from tickets.signatures.access import access_signature_request
 from tickets.signatures.api import SignatureRequestOutput, _with_events
@@ -54,4 +55,4 @@ class CustodyApi(APIView):
     @extend_schema(responses={200: CustodyOutput(many=True)})
     def get(self, request: Request, request_id: int) -> Response:
         found = access_signature_request(request_user(request), request_id)
-        return Response(CustodyOutput(custody_for(found), many=True).data)
+        return paginated(request, self, custody_for(found), CustodyOutput)
