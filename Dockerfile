@@ -9,11 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONPATH=/app
+    PYTHONPATH=/app \
+    MPLCONFIGDIR=/tmp/matplotlib
 
-# gettext provides msgfmt for compilemessages.
+# gettext provides msgfmt for compilemessages; Pango, HarfBuzz's subsetter and DejaVu are what
+# WeasyPrint needs to print the monthly service reviews (Makefile `pdf-libs` installs the same).
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 portal \

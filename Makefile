@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck messages ci clean-demo bench browser
+.PHONY: install run test lint typecheck messages ci clean-demo bench browser pdf-libs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ messages: install
 # The whole portal on embedded defaults (SQLite + a filesystem broker): no server needed.
 run: export DEBUG ?= true
 run: install messages
+	@$(MAKE) --no-print-directory pdf-libs || echo "make: without WeasyPrint's libraries the portal runs, but cannot print PDF reviews." >&2
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
@@ -42,9 +43,22 @@ browser:
 	  || { echo "make: $(CHROMIUM) or $(CHROMEDRIVER) still missing after apt-get." >&2; exit 1; }; \
 	fi
 
+# WeasyPrint (the monthly service review as PDF) needs Pango, HarfBuzz's subsetter and a font
+# from Debian; installed here when missing (as root, or through sudo), like the browser.
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+pdf-libs:
+	@if [ "$$(dpkg-query -W -f='$${db:Status-Status}\n' $(PDF_DEBS) 2>/dev/null | grep -c '^installed$$')" != "$(words $(PDF_DEBS))" ]; then \
+	  echo "make: installing WeasyPrint's libraries for the PDF reports (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  { $$SUDO apt-get update -qq \
+	    && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_DEBS); } \
+	  || { echo "make: could not install $(PDF_DEBS); the PDF reports need them." >&2; exit 1; }; \
+	fi
+
 # The test suite, on real PostgreSQL and Redis (defaults in pyproject.toml; override with
 # DATABASE_URL / REDIS_URL), and a headless Chromium for the browser test.
-test: install messages browser
+test: install messages browser pdf-libs
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

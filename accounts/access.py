@@ -97,6 +97,19 @@ def access_company_dashboard(user: User, company_id: int | str) -> Company:
     return company
 
 
+def access_company_report(user: User, company_id: int | str) -> Company:
+    """An account's monthly service reviews (SPEC §1, §15): the company's own contacts read
+    theirs (another company's does not exist for them: 404); staff get the dashboard's answer
+    (``access_company_dashboard``: another TAM's account is a 404) and then only those who
+    manage the account, its TAM and administrators, read them (an engineer or expert: 403)."""
+    if user.is_contact:
+        return access_company(user, company_id)
+    company = access_company_dashboard(user, company_id)
+    if not manages_account(user, company):
+        raise PermissionDenied(_("Account reports are for the account's TAM and administrators."))
+    return company
+
+
 def visible_audit_entries(user: User) -> QuerySet[AuditEntry]:
     """The audit log (SPEC §14): administrators read all of it, a TAM the entries of their
     own accounts; anyone else is refused."""

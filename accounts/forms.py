@@ -51,6 +51,12 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 
+    # Shown to contacts only (the view drops it for staff: the account's TAM always gets it).
+    monthly_report_opt_in = forms.BooleanField(
+        label=gettext_lazy("E-mail me the review on the 1st of each month"), required=False,
+        help_text=gettext_lazy("The PDF of the month just ended, sent to your address once."),
+    )
+
     def clean_timezone(self) -> str:
         value = str(self.cleaned_data["timezone"]).strip()
         if value not in known_time_zones():

@@ -102,6 +102,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # A contact's choice to receive their company's monthly service review by e-mail on the
+    # 1st (SPEC §15); the account's TAM always receives it.
+    monthly_report_opt_in = models.BooleanField(_("monthly service review by e-mail"),
+                                                default=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]

@@ -8,7 +8,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings as django_settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -269,9 +269,17 @@ def token_for(user: User, *, request: HttpRequest | None = None) -> Token:
 
 @transaction.atomic
 def profile_update(*, user: User, full_name: str | None = None, language: str | None = None,
-                   timezone: str | None = None) -> User:
-    """The user's own settings (SPEC §10): name, language, time zone."""
+                   timezone: str | None = None, monthly_report_opt_in: bool | None = None
+                   ) -> User:
+    """The user's own settings (SPEC §10): name, language, time zone; and for a company's
+    contact, the monthly service review by e-mail (SPEC §15)."""
     fields = []
+    if monthly_report_opt_in is not None:
+        if user.active_contact is None:
+            raise PermissionDenied(_("Only a company's contacts choose this; the account's TAM "
+                                     "always receives the monthly review."))
+        user.monthly_report_opt_in = monthly_report_opt_in
+        fields.append("monthly_report_opt_in")
     if full_name is not None:
         if not full_name.strip():
             raise ValidationError({"full_name": [_("A full name is required.")]})

@@ -96,8 +96,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
+            settings_ = dict(form.cleaned_data)
+            if user.active_contact is None:
+                settings_.pop("monthly_report_opt_in")
             try:
-                services.profile_update(user=user, **form.cleaned_data)
+                services.profile_update(user=user, **settings_)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -108,7 +111,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return response
     else:
         form = ProfileForm(initial={"full_name": user.full_name, "language": user.language,
-                                    "timezone": user.timezone})
+                                    "timezone": user.timezone,
+                                    "monthly_report_opt_in": user.monthly_report_opt_in})
     sessions = sorted(UserSession.objects.purge_and_list(user),
                       key=lambda s: s.last_seen_at, reverse=True)
     return render(request, "accounts/profile.html", {

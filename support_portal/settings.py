@@ -94,7 +94,8 @@ TEMPLATES = [
             ],
             # Template tags that live in a feature package rather than an app's
             # ``templatetags`` folder.
-            "libraries": {"tam_tags": "tickets.tam.templatetags"},
+            "libraries": {"tam_tags": "tickets.tam.templatetags",
+                          "report_tags": "tickets.reports.templatetags"},
         },
     },
 ]
@@ -157,6 +158,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA job works from the database, so a missed run only delays a flag, never loses it.
 SLA_SCAN_SECONDS = env.float("SLA_SCAN_SECONDS", default=60.0)
+# How often beat looks for accounts whose month has just ended (SPEC §15).
+MONTHLY_REVIEW_SCAN_SECONDS = env.float("MONTHLY_REVIEW_SCAN_SECONDS", default=3600.0)
 # How often beat looks for incident updates whose fan-out stopped (SPEC §13), and how many
 # linked tickets one transaction of the fan-out posts to.
 INCIDENT_SWEEP_SECONDS = env.float("INCIDENT_SWEEP_SECONDS", default=60.0)
@@ -168,6 +171,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                        "options": {"expires": 60.0}},
     "poll-inbound-mail": {"task": "tickets.notifications.tasks.poll_inbound_mail", "schedule": 60.0,
                           "options": {"expires": 60.0}},
+    # Each account's previous month, e-mailed once it is the 1st in the account's time zone.
+    "monthly-reviews": {"task": "tickets.reports.tasks.send_monthly_reviews",
+                        "schedule": MONTHLY_REVIEW_SCAN_SECONDS,
+                        "options": {"expires": MONTHLY_REVIEW_SCAN_SECONDS}},
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
@@ -414,5 +421,8 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -19,11 +19,9 @@ Functions that change a ticket take it locked (``select_for_update``) inside the
 transaction and leave saving it to the caller.
 """
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
 
 from sla import deadlines
 from sla.policies import policy_for
@@ -117,19 +115,3 @@ def staff_update(ticket: Ticket, now: datetime) -> None:
                                       settled_at=now, on_time=True)
     restart(ticket, now)
 
-
-# --- Figures ----------------------------------------------------------------------------------
-
-
-def update_counts(tickets: QuerySet[Ticket], periods: Mapping[str, tuple[datetime, datetime]]
-                  ) -> dict[str, tuple[int, int]]:
-    """``(updates on time, updates due)`` of ``tickets`` for each named half-open period
-    ``[start, end)``, by when each interval was settled: one query for all of them. Update
-    compliance (SPEC §12) is the first over the second."""
-    aggregates = {}
-    for name, (start, end) in periods.items():
-        window = Q(settled_at__gte=start, settled_at__lt=end)
-        aggregates[f"{name}__due"] = Count("pk", filter=window)
-        aggregates[f"{name}__on_time"] = Count("pk", filter=window & Q(on_time=True))
-    row = UpdateInterval.objects.filter(ticket__in=tickets.values("pk")).aggregate(**aggregates)
-    return {name: (row[f"{name}__on_time"], row[f"{name}__due"]) for name in periods}

@@ -384,6 +384,11 @@ class OutboundEmail(models.Model):
                                related_name="+")
     event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, null=True, blank=True,
                               related_name="+")
+    # A monthly service review (SPEC §15) travels as a name, not as bytes: delivery renders
+    # the PDF of (company, month) in the row's language when it sends (``tickets.mail_files``).
+    report_company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="+")
+    report_month = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -398,6 +403,11 @@ class OutboundEmail(models.Model):
                                 name="outbox_pending")]
         constraints = [
             models.UniqueConstraint(fields=["to", "event"], name="email_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(report_company__isnull=True, report_month__isnull=True)
+                | Q(report_company__isnull=False, report_month__day=1),
+                name="email_report_names_company_and_month",
+            ),
         ]
 
     def __str__(self) -> str:

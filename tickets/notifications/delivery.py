@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tickets.mail_files import attachments_for
 from tickets.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def build_message(message: OutboundEmail) -> EmailMultiAlternatives:
         to=[message.to], reply_to=[settings.SUPPORT_EMAIL_ADDRESS], headers=headers,
     )
     email.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments_for(message):
+        email.attach(name, content, mimetype)
     return email
 
 

@@ -1,55 +1,35 @@
 """TAM dashboards and the portfolio (SPEC §6): every figure comes from a few grouped queries
 in the database; no ticket is loaded into Python. The query count does not grow with the
-number of tickets."""
+number of tickets.
+
+The SLA figures are ``tickets.metrics``'s, over the 30 and 90 days up to now; the monthly
+service review (``tickets.reports``) computes its month with the same functions.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
-    DurationField,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Company, Contact, ProactiveNote, Role, User
 from accounts.selectors import companies_with_counts
-from tickets.cadence import update_counts
+from tickets import metrics
+from tickets.metrics import SEVERITIES, Period
 from tickets.models import OPEN_STATUSES, SIGNATURE_IN_FLIGHT, SignatureRequest, Ticket
 
-SEVERITIES = (1, 2, 3, 4)
 TREND_WEEKS = 12
 LICENSE_WARNING_DAYS = 60
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's ordered-set ``percentile_cont``. Over an interval it returns an interval."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return None if not whole else round(100.0 * part / whole, 1)
-
-
-def _seconds(value: timedelta | None) -> int | None:
-    return None if value is None else round(value.total_seconds())
 
 
 @dataclass
@@ -79,93 +59,24 @@ class Dashboard:
     updates_due_90d: int = 0
 
 
-def _sla_counts(tickets: QuerySet[Ticket], now: datetime) -> dict[str, int]:
-    """Responded, responded in time and breaches over 30 and 90 days: one query."""
-    since30, since90 = now - timedelta(days=30), now - timedelta(days=90)
-    in_time = Q(first_response_at__lte=F("response_due_at"))
-    r30 = Q(first_response_at__gt=since30, first_response_at__lte=now)
-    r90 = Q(first_response_at__gt=since90, first_response_at__lte=now)
-    return tickets.aggregate(
-        responded_30d=Count("pk", filter=r30), met_30d=Count("pk", filter=r30 & in_time),
-        responded_90d=Count("pk", filter=r90), met_90d=Count("pk", filter=r90 & in_time),
-        breaches_30d=Count("pk", filter=Q(response_breached_at__gt=since30,
-                                          response_breached_at__lte=now)),
-        breaches_90d=Count("pk", filter=Q(response_breached_at__gt=since90,
-                                          response_breached_at__lte=now)),
-    )
-
-
-def _first_response_stats(tickets: QuerySet[Ticket], now: datetime
-                          ) -> dict[str, dict[str, int | None]]:
-    """Median and 90th percentile of time to first response per severity, last 90 days."""
-    stats: dict[str, dict[str, int | None]] = {
-        str(s): {"count": 0, "median_seconds": None, "p90_seconds": None} for s in SEVERITIES
-    }
-    responded = tickets.filter(first_response_at__gt=now - timedelta(days=90),
-                               first_response_at__lte=now)
-    wait = F("first_response_at") - F("created_at")
-    if connection.vendor == "postgresql":
-        rows = responded.values("severity").order_by("severity").annotate(
-            count=Count("pk"), median=Percentile(wait, 0.5), p90=Percentile(wait, 0.9),
-        )
-        for row in rows:
-            stats[str(row["severity"])] = {"count": row["count"],
-                                           "median_seconds": _seconds(row["median"]),
-                                           "p90_seconds": _seconds(row["p90"])}
-        return stats
-    # SQLite (the embedded demo) has no percentile aggregate: the same figures from the
-    # durations alone, interpolated like percentile_cont.
-    by_severity: dict[int, list[float]] = {}
-    for severity, created, first in responded.values_list("severity", "created_at",
-                                                          "first_response_at"):
-        if first is not None:
-            by_severity.setdefault(severity, []).append((first - created).total_seconds())
-    for severity, values in by_severity.items():
-        values.sort()
-        stats[str(severity)] = {"count": len(values),
-                                "median_seconds": round(_cont(values, 0.5)),
-                                "p90_seconds": round(_cont(values, 0.9))}
-    return stats
-
-
-def _cont(sorted_values: list[float], fraction: float) -> float:
-    """percentile_cont over sorted values (linear interpolation between closest ranks)."""
-    position = fraction * (len(sorted_values) - 1)
-    low = int(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
 def _weeks(now: datetime) -> list[date]:
+    """The Mondays of the last TREND_WEEKS weeks (the current time zone's), this one last."""
     today = timezone.localtime(now).date()
     monday = today - timedelta(days=today.weekday())
     return [monday - timedelta(weeks=i) for i in range(TREND_WEEKS - 1, -1, -1)]
 
 
-def _weekly_trend(tickets: QuerySet[Ticket], now: datetime) -> list[dict[str, Any]]:
-    """Tickets filed and compliance per week (Monday-based, UTC), last 12 weeks: two queries."""
+def windows(now: datetime) -> dict[str, Period]:
+    """The dashboard's rolling windows: the 30 and 90 days up to ``now``."""
+    return {"30d": Period.days_before(now, 30), "90d": Period.days_before(now, 90)}
+
+
+def weekly_trend(tickets: Any, now: datetime) -> list[dict[str, Any]]:
+    """Filed and compliance per week, the last TREND_WEEKS weeks up to now: two queries."""
     weeks = _weeks(now)
-    start = datetime.combine(weeks[0], datetime.min.time(), tzinfo=timezone.get_current_timezone())
-    filed = {
-        row["week"].date(): row["n"]
-        for row in tickets.filter(created_at__gte=start, created_at__lte=now)
-        .annotate(week=TruncWeek("created_at")).values("week").order_by("week")
-        .annotate(n=Count("pk"))
-    }
-    answered = {
-        row["week"].date(): row
-        for row in tickets.filter(first_response_at__gte=start, first_response_at__lte=now)
-        .annotate(week=TruncWeek("first_response_at")).values("week").order_by("week")
-        .annotate(responded=Count("pk"),
-                  met=Count("pk", filter=Q(first_response_at__lte=F("response_due_at"))))
-    }
-    trend = []
-    for week in weeks:
-        row = answered.get(week, {"responded": 0, "met": 0})
-        trend.append({"week": week.isoformat(), "filed": filed.get(week, 0),
-                      "responded": row["responded"], "met": row["met"],
-                      "compliance": _percent(row["met"], row["responded"])})
-    return trend
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(weeks[0], datetime.min.time(), tzinfo=tz)
+    return metrics.weekly_trend(tickets, weeks, Period(start, now), tz)
 
 
 def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
@@ -183,7 +94,9 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
             .order_by().annotate(n=Count("pk")):
         open_by_severity[str(row["severity"])] += row["n"]
         open_by_status[row["status"]] += row["n"]
-    counts = _sla_counts(tickets, now)
+    periods = windows(now)
+    counts = metrics.sla_counts(tickets, periods)
+    c30, c90 = counts["30d"], counts["90d"]
     in_flight = list(
         SignatureRequest.objects.filter(
             ticket__company_id=company.pk,
@@ -191,24 +104,22 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         ).select_related("ticket").order_by("created_at")
     )
     notes = list(ProactiveNote.objects.filter(company_id=company.pk).select_related("author"))
-    updates = update_counts(tickets, {"30d": (now - timedelta(days=30), now),
-                                      "90d": (now - timedelta(days=90), now)})
+    updates = metrics.update_counts(tickets, periods)
     return Dashboard(
         company=company, contacts=contacts,
         contacts_active=sum(1 for c in contacts if c.is_active),
         contacts_limit=company.plan.contact_limit,
         open_by_severity=open_by_severity, open_by_status=open_by_status,
-        compliance_30d=_percent(counts["met_30d"], counts["responded_30d"]),
-        compliance_90d=_percent(counts["met_90d"], counts["responded_90d"]),
-        responded_30d=counts["responded_30d"], responded_90d=counts["responded_90d"],
-        breaches_30d=counts["breaches_30d"], breaches_90d=counts["breaches_90d"],
-        first_response=_first_response_stats(tickets, now),
-        weekly=_weekly_trend(tickets, now), signature_requests=in_flight, notes=notes,
+        compliance_30d=c30.compliance, compliance_90d=c90.compliance,
+        responded_30d=c30.responded, responded_90d=c90.responded,
+        breaches_30d=c30.breaches, breaches_90d=c90.breaches,
+        first_response=metrics.first_response_stats(tickets, periods["90d"]),
+        weekly=weekly_trend(tickets, now), signature_requests=in_flight, notes=notes,
         license_days_left=(company.license_valid_until - timezone.localdate(now)).days,
         generated_at=now,
-        update_compliance_30d=_percent(*updates["30d"]),
-        update_compliance_90d=_percent(*updates["90d"]),
-        updates_due_30d=updates["30d"][1], updates_due_90d=updates["90d"][1],
+        update_compliance_30d=updates["30d"].compliance,
+        update_compliance_90d=updates["90d"].compliance,
+        updates_due_30d=updates["30d"].due, updates_due_90d=updates["90d"].due,
     )
 
 
@@ -236,7 +147,7 @@ def portfolio_for(user: User, now: datetime | None = None) -> list[Company]:
 
     unanswered_open = Q(first_response_at__isnull=True, status__in=OPEN_STATUSES)
     rows = companies.annotate(
-        breaches_30d=count(Q(response_breached_at__gt=now - timedelta(days=30))),
+        breaches_30d=count(windows(now)["30d"].q("response_breached_at")),
         at_risk_now=count(unanswered_open & Q(response_warn_at__lte=now,
                                               response_due_at__gt=now)),
         breached_open=count(unanswered_open & Q(response_due_at__lte=now)),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Company, Contact, Plan, Role, User
 from sla import jobs as sla_jobs
+from support_portal.management.demo_history import seed_history
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
@@ -108,6 +109,9 @@ class Command(BaseCommand):
                     services.contact_create(company=company, email=email, full_name=full_name,
                                             password=DEMO_PASSWORD, phone="+55 11 5555 0100")
             if company.license_is_valid() and not company.tickets.exists():
+                seed_history(company, expert=users["expert@demo.example"],
+                             engineers=[users["engineer@demo.example"],
+                                        users["engineer2@demo.example"]])
                 self._seed_tickets(company, users)
         sla_jobs.scan()
         self._print_sign_in()
