@@ -335,3 +335,62 @@ def test_around_the_clock_intervals_are_real_time_across_a_dst_change(crew):
     ticket = answered(crew, severity=3, filed=saturday - HOUR, replied=saturday)
     # 24 real hours later: Sunday 13:00 CEST on the clock, 11:00 UTC.
     assert ticket.update_due_at == datetime(2026, 3, 29, 11, 0, tzinfo=UTC)
+
+
+# --- Figures: the dashboard, the monthly review, the CSV, the queue ---------------------------
+
+
+def test_update_compliance_agrees_on_the_dashboard_and_the_review(crew, api):
+    from datetime import date
+
+    from tickets.reports.selectors import month_report
+    from tickets.tam.dashboards import dashboard_for
+
+    ticket = answered(crew)  # due 11:10
+    reply(crew, ticket, T0 + timedelta(minutes=50))  # on time; next due 11:50
+    assert scan(T0 + timedelta(hours=1, minutes=51)) == 1  # missed; next due 12:50
+    later = T0 + timedelta(days=1)
+    dashboard = dashboard_for(crew["company"], later)
+    assert (dashboard.update_compliance_30d, dashboard.updates_due_30d) == (50.0, 2)
+    assert dashboard.update_compliance_90d == 50.0
+    review = month_report(crew["company"], date(2026, 11, 1), later)
+    assert review.update_compliance == 50.0
+    with at(later):
+        data = api(crew["tam"]).get(f"/api/v1/companies/{crew['company'].pk}/dashboard/").json()
+        csv = b"".join(api(crew["tam"]).get(
+            f"/api/v1/companies/{crew['company'].pk}/report/?month=2026-11&format=csv"
+        ).streaming_content).decode().splitlines()
+    assert data["update_compliance_30d"] == 50.0
+    header, row = csv[0].split(","), csv[1].split(",")
+    assert row[header.index("updates_missed")] == "1"
+
+
+def test_the_queue_shows_the_next_update_beside_the_first_response_clock(client, crew):
+    ticket = answered(crew)
+    client.force_login(crew["assignee"])
+    with at(T0 + timedelta(minutes=30)):
+        html = client.get("/queue/").content.decode()
+    row = html.split(f'data-ticket="{ticket.pk}"')[1].split("</tr>")[0]
+    assert "responded" in row
+    assert "update in 40 min" in row
+    with at(T0 + timedelta(minutes=71)):
+        row = client.get("/queue/").content.decode().split(
+            f'data-ticket="{ticket.pk}"')[1].split("</tr>")[0]
+    assert "update overdue 1 min" in row
+    scan(T0 + timedelta(minutes=71))
+    with at(T0 + timedelta(minutes=72)):
+        row = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode().split(
+            f'data-ticket="{ticket.pk}"')[1].split("</tr>")[0]
+    assert "atualização em 58 min" in row
+    assert "1 perdida" in row
+
+
+def test_the_ticket_page_says_when_the_next_update_is_due(client, crew):
+    ticket = answered(crew)
+    scan(ticket.update_due_at + SECOND)
+    client.force_login(crew["contact"])
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Next update due" in html
+    assert "Updates missed" in html
+    timeline = html.split('id="timeline-heading"')[1].split("</section>")[0]
+    assert "Update overdue" in timeline
