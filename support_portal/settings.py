@@ -89,8 +89,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "support_portal.context_processors.portal",
-                # The major-incident banner for contacts of affected companies (SPEC §13).
-                "tickets.incidents.context.incident_banner",
             ],
             # Template tags that live in a feature package rather than an app's
             # ``templatetags`` folder.

@@ -299,13 +299,15 @@ def test_the_banner_shows_on_every_page_for_affected_contacts_only(client, engin
         link(incident, file_ticket(ContactFactory().user), actor=engineer)
     post(incident, engineer, body="We are rolling back the release.")
     client.force_login(contact_a)
+    # Every page asks for it after loading (like the bell's badge), so no page pays for it.
     for url in ("/tickets/", "/signature-requests/", "/tickets/new/", "/accounts/profile/"):
         html = client.get(url).content.decode()
-        assert 'class="incident-banner"' in html, url
-        assert "Release 2026.11.30 blocks Outlook" in html
-        assert "We are rolling back the release." in html
-        assert "Investigating" in html
-    banner = html.split('class="incident-banner"')[1].split("</aside>")[0]
+        assert 'hx-get="/incidents/banner/"' in html, url
+    banner = client.get("/incidents/banner/").content.decode()
+    assert 'class="incident-banner"' in banner
+    assert "Release 2026.11.30 blocks Outlook" in banner
+    assert "We are rolling back the release." in banner
+    assert "Investigating" in banner
     words = re.sub(r"<[^>]+>", " ", re.sub(r"<time.*?</time>", "", banner, flags=re.S))
     words = words.replace("Release 2026.11.30 blocks Outlook", "")
     # Five companies are affected: the banner says neither how many nor which.
@@ -313,13 +315,31 @@ def test_the_banner_shows_on_every_page_for_affected_contacts_only(client, engin
     assert "compan" not in words.lower()
 
     client.force_login(contact_b)
-    assert 'class="incident-banner"' not in client.get("/tickets/").content.decode()
+    assert client.get("/incidents/banner/").content == b""
     client.force_login(engineer)
-    assert 'class="incident-banner"' not in client.get("/queue/").content.decode()
+    assert 'hx-get="/incidents/banner/"' not in client.get("/queue/").content.decode()
+    assert client.get("/incidents/banner/").status_code == 204
+    client.logout()
+    assert client.get("/incidents/banner/").status_code == 204
 
     post(incident, engineer, body="Fixed.", status="resolved")
     client.force_login(contact_a)
-    assert 'class="incident-banner"' not in client.get("/tickets/").content.decode()
+    assert client.get("/incidents/banner/").content == b""
+
+
+def test_the_banner_costs_one_query_however_many_incidents(client, engineer, contact_a,
+                                                          django_assert_num_queries):
+    client.force_login(contact_a)
+    for i in range(3):
+        incident = services.incident_create(actor=engineer, title=f"Incident {i}",
+                                            description="d", severity=2)
+        link(incident, file_ticket(contact_a), actor=engineer)
+        post(incident, engineer, body=f"Update {i}")
+    # session, user, the contact (the two-factor rule of the contact's company, checked on
+    # every request), the incidents with their latest update
+    with django_assert_num_queries(4):
+        html = client.get("/incidents/banner/").content.decode()
+    assert html.count('class="incident-banner-item') == 3
 
 
 def test_the_filing_page_offers_an_open_incident_on_the_same_product(client, engineer,

@@ -17,8 +17,8 @@ def with_latest_update(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
 
 
 def banner_for(user: User) -> list[Incident]:
-    """What the banner shows a contact on every page: the unresolved incidents their company
-    is affected by, with the latest update — one query. Staff and others: none."""
+    """What the banner shows a contact: the unresolved incidents their company is affected
+    by, most severe first, with the latest update — one query. Staff and others: none."""
     if not user.is_authenticated or user.is_support_staff:
         return []
     unresolved = visible_incidents(user).exclude(status=IncidentStatus.RESOLVED)

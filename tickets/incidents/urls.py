@@ -8,6 +8,7 @@ from tickets.incidents import api, views
 urlpatterns = [
     path("", views.incident_list, name="list"),
     path("offer/", views.incident_offer, name="offer"),
+    path("banner/", views.incident_banner, name="banner"),
     path("<int:incident_id>/", views.incident_detail, name="detail"),
     path("<int:incident_id>/update/", views.incident_update, name="update"),
     path("<int:incident_id>/link/", views.incident_link_ticket, name="link"),

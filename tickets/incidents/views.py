@@ -24,6 +24,7 @@ from tickets.incidents import services
 from tickets.incidents.access import access_incident, visible_incidents
 from tickets.incidents.forms import IncidentForm, LinkForm, UpdateForm
 from tickets.incidents.selectors import (
+    banner_for,
     delivery_progress,
     linked_tickets,
     updates_of,
@@ -145,6 +146,21 @@ def incident_link_ticket(request: HttpRequest, incident_id: int) -> HttpResponse
         messages.info(request, _("%(number)s was already linked to the incident.")
                       % {"number": ticket.number})
     return redirect("incidents:detail", incident_id=incident.pk)
+
+
+@require_GET
+def incident_banner(request: HttpRequest) -> HttpResponse:
+    """The banner on every page of a contact of an affected company (an htmx fragment, loaded
+    after the page like the bell's badge, so no page pays for it): the unresolved incidents of
+    their company, each with its status and latest update — one query. Anyone else, or a
+    session that has ended: nothing."""
+    user = request.user
+    if not user.is_authenticated or user.is_support_staff:  # type: ignore[union-attr]
+        return HttpResponse(status=204)
+    incidents = banner_for(page_user(request))
+    if not incidents:
+        return HttpResponse("")  # an incident resolved since the last poll: the banner goes
+    return render(request, "incidents/_banner.html", {"incident_banner": incidents})
 
 
 @login_required
