@@ -13,6 +13,7 @@ the Content-Security-Policy.
 """
 
 import base64
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from django.utils import timezone
 
 from tests.factories import file_ticket
 from tests.test_dashboard_browser import driver, sign_in  # noqa: F401 - the shared browser
-from tests.test_identity_browser import COLLECT_CSP, check_csp, fill, submit, visit, wait_for
+from tests.test_identity_browser import COLLECT_CSP, check_csp, fill, wait_for
+from tests.test_identity_browser import submit as submit_form
+from tests.test_identity_browser import visit as load
 from tests.test_signature_requests import EICAR
 from tickets.incident_links import incident_link
 from tickets.incidents import services as incidents
@@ -31,6 +34,9 @@ from tickets.signatures.custody import purge_samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+#: Test-only: marks the banner's container once htmx has fetched it (whatever the answer).
+MARK_LOADED = ("document.addEventListener('htmx:afterRequest', e => {"
+               " if (e.target.id === 'incident-banner') e.target.dataset.loaded = 'yes'; });")
 SHOTS = Path("/tmp/informed-screenshots")  # noqa: S108 - files for a person to look at
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
@@ -39,6 +45,7 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 def web(driver):  # noqa: F811 - the fixture imported above
     """The browser, failing the test on any Content-Security-Policy violation."""
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COLLECT_CSP})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": MARK_LOADED})
     driver.csp_seen = []
     yield driver
     assert not driver.csp_seen, driver.csp_seen
@@ -48,6 +55,29 @@ def web(driver):  # noqa: F811 - the fixture imported above
 def private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+def settle(web) -> None:
+    """Wait until htmx has loaded the page's fragments (the bell's badge, the incident banner)
+    and has no request in flight, so what the test does next never races them."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(web, 15).until(lambda d: d.execute_script(
+        "return !!window.htmx && !!document.getElementById('bell-count')"
+        " && document.querySelectorAll('.htmx-request').length === 0"
+        " && (!document.getElementById('incident-banner')"
+        "     || document.getElementById('incident-banner').dataset.loaded === 'yes');"),
+        message="htmx did not settle")
+
+
+def visit(web, url: str) -> None:
+    load(web, url)
+    settle(web)
+
+
+def submit(web, css: str = "main form button[type=submit]") -> None:
+    submit_form(web, css)
+    settle(web)
 
 
 def switch_to(web, live_server, user, language: str = "en") -> None:
@@ -105,6 +135,7 @@ def transition(web, button: str, **fields: str) -> None:
     WebDriverWait(web, 15).until(ec.staleness_of(old))
     wait_for(web, "body")
     check_csp(web)
+    settle(web)
 
 
 def test_the_signature_flow_end_to_end(web, live_server, contact_a, expert, tmp_path):
@@ -238,7 +269,10 @@ def test_the_contacts_ticket_page_under_an_incident_banner(web, live_server, con
     web.find_element(By.CSS_SELECTOR, "#id_severity_1").click()
     fill(web, "#id_description", "Same as the others since this morning.")
     fill(web, "#id_product", "endpoint security")
-    wait_for(web, f"#id_incident_{incident.pk}").click()
+    wait_for(web, f"#id_incident_{incident.pk}")
+    time.sleep(1)  # past htmx's 500 ms delay after the last key: the offer is final
+    settle(web)
+    web.find_element(By.CSS_SELECTOR, f"#id_incident_{incident.pk}").click()
     full_page(web, "filing-offer-en-desktop")
     submit(web, "main form.ticket-form button[type=submit]")
     filed = Ticket.objects.get(subject="Outlook quarantined on the front desk too")
