@@ -345,6 +345,10 @@ def test_the_banner_costs_one_query_however_many_incidents(client, engineer, con
 def test_the_filing_page_offers_an_open_incident_on_the_same_product(client, engineer,
                                                                      contact_a, incident):
     client.force_login(contact_a)
+    page = client.get("/tickets/new/").content.decode()
+    assert 'hx-get="/incidents/offer/"' in page
+    assert "{#" not in page
+    assert "SPEC" not in page
     offer = client.get("/incidents/offer/", {"product": "endpoint security"}).content.decode()
     assert "Release 2026.11.30 blocks Outlook" in offer
     assert f'value="{incident.pk}"' in offer
