@@ -19,12 +19,22 @@ messages: install
 	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py compilemessages --ignore=$(VENV) -v 0
 
 # The whole portal on embedded defaults (SQLite + a filesystem broker): no server needed.
+# PORT=8001 make run serves on another port (the printed address and e-mail links follow);
+# the demo's e-mails are written as files to var/mail/, not to the console.
 run: export DEBUG ?= true
+run: export PORTAL_URL ?= http://127.0.0.1:$(PORT)
+run: export EMAIL_URL ?= filemail://$(CURDIR)/var/mail
 run: install messages
 	@$(MAKE) --no-print-directory pdf-libs || echo "make: without WeasyPrint's libraries the portal runs, but cannot print PDF reviews." >&2
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
+
+# Start the demo afresh: its SQLite database, broker, beat schedule, uploads and e-mails.
+clean-demo:
+	rm -rf var/portal.sqlite3 var/portal.sqlite3-wal var/portal.sqlite3-shm var/broker \
+	  var/celerybeat-schedule* var/private var/mail
+	@echo "make: demo data removed; 'make run' seeds it again."
 
 # The browser test (tests/test_dashboard_browser.py) drives Debian's Chromium through its
 # chromedriver; installed here when missing (as root, or through sudo), never downloaded by

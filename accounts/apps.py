@@ -8,5 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        # Connect the receivers: sign-in log and audit, two-factor flag and audit.
-        from accounts import auth, mfa  # noqa: F401
+        # Connect the receivers: sign-in log and audit, two-factor flag and audit, the
+        # browser's language remembered at sign-in.
+        from accounts import auth, mfa, preferences  # noqa: F401

@@ -63,3 +63,11 @@ class ProfileForm(forms.Form):
             raise forms.ValidationError(_("“%(value)s” is not a known time zone.")
                                         % {"value": value})
         return value
+
+
+class ContactAddForm(forms.Form):
+    """A TAM or an administrator adds a named contact; the contact chooses their password."""
+
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"))
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)

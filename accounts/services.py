@@ -48,16 +48,20 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationError({"password": exc.messages}) from None
 
 
-def _insert_user(*, email: str, full_name: str, password: str, role: str,
+def _insert_user(*, email: str, full_name: str, password: str | None, role: str,
                  timezone: str | None = None) -> User:
+    """``password=None``: the user has none yet and chooses it from a set-password e-mail."""
     user = User(email=_check_new_email(email), full_name=full_name.strip(), role=role,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     if timezone:
         user.timezone = timezone
     if not user.full_name:
         raise ValidationError({"full_name": [_("A full name is required.")]})
-    _check_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
@@ -203,9 +207,12 @@ def _lock_company_with_free_slot(company_id: int) -> Company:
 
 @transaction.atomic
 def contact_create(
-    *, company: Company, email: str, full_name: str, password: str, phone: str = "",
+    *, company: Company, email: str, full_name: str, password: str | None, phone: str = "",
     actor: User | None = None, request: HttpRequest | None = None,
 ) -> Contact:
+    """A new named contact, within the plan's limit (checked under a row lock). Without a
+    password the contact chooses one (``accounts.invitations``; the caller sends it after
+    commit)."""
     locked = _lock_company_with_free_slot(company.pk)
     user = _insert_user(email=email, full_name=full_name, password=password, role=Role.CONTACT,
                         timezone=locked.timezone)

@@ -4,7 +4,7 @@ portal's addresses, and the accounts API (staff, companies, contacts, me, audit)
 from allauth.account import views as allauth_views
 from django.urls import include, path, re_path
 
-from accounts import api, audit_views, me_api, views
+from accounts import api, audit_views, contact_views, me_api, views
 
 app_name = "accounts"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("accounts/profile/sessions/end-others/", views.end_other_sessions,
          name="end-other-sessions"),
     path("audit/", audit_views.audit_page, name="audit"),
+    path("tam/accounts/<int:company_id>/contacts/", contact_views.contacts_page,
+         name="contacts"),
+    path("tam/accounts/<int:company_id>/contacts/<int:contact_id>/",
+         contact_views.contact_change, name="contact-change"),
 ]
 
 #: django-allauth's pages under the names its code reverses (no namespace), on the portal's

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from support_portal.kernel.dates import email_datetime
 from tickets.models import (
     AWAITING_BREACH,
     AWAITING_WARNING,
     EventKind,
+    Severity,
     Ticket,
     TicketEvent,
 )
@@ -61,17 +63,20 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
         )
 
         def compose() -> tuple[str, str]:
-            values = {"number": ticket.number, "sev": ticket.severity,
+            # In the recipient's language and zone (``tickets.outbox``): the severity in
+            # words, the deadline spelled out with its zone.
+            values = {"number": ticket.number, "sev": Severity(ticket.severity).label,
                       "company": ticket.company.name}
             if breach:
                 message = _("%(number)s breached its first-response deadline (severity "
-                            "%(sev)d, %(company)s).") % values
+                            "%(sev)s, %(company)s).") % values
             else:
                 message = _("%(number)s is at risk of missing its first-response deadline "
-                            "(severity %(sev)d, %(company)s).") % values
-            return message, _("%(message)s\n\nSubject: %(subject)s\nDue: %(due)s\n") % {
+                            "(severity %(sev)s, %(company)s).") % values
+            return message, _("%(message)s\n\nSubject: %(subject)s\nFirst response due: "
+                              "%(due)s\n") % {
                 "message": message, "subject": ticket.subject,
-                "due": ticket.response_due_at.isoformat(),
+                "due": email_datetime(ticket.response_due_at),
             }
 
         notify(sla_recipients(ticket), ticket=ticket, event=event, compose=compose)

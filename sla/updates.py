@@ -13,11 +13,12 @@ from datetime import datetime
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from support_portal.kernel.dates import email_datetime
 from tickets import cadence
 from tickets.models import AWAITING_UPDATE, Ticket
 from tickets.outbox import notify
@@ -61,9 +62,7 @@ def _claim_missed(pk: int, now: datetime) -> bool:
             message = _("%(number)s is overdue for a customer update (severity %(sev)d, "
                         "%(company)s).") % values
             lines = [message, "", _("Subject: %(subject)s") % {"subject": ticket.subject},
-                     _("Update was due: %(due)s") % {
-                         "due": formats.date_format(timezone.localtime(dues[-1]),
-                                                    "DATETIME_FORMAT")},
+                     _("Update was due: %(due)s") % {"due": email_datetime(dues[-1])},
                      ngettext("%(n)d update missed so far.", "%(n)d updates missed so far.",
                               missed) % {"n": missed}]
             return message, "\n".join(lines) + "\n"

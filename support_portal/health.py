@@ -2,7 +2,8 @@
 
 from celery import current_app
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -41,3 +42,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "checks": {name: error or "ok" for name, error in checks.items()},
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on pages without an icon link (the admin, the
+    API docs): the portal's icon (resolved per request: the hashed name exists only after
+    ``collectstatic``)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # enrol: every other page redirects to enrolment (the API refuses in
     # ``accounts.mfa.MfaEnrolled``).
     "accounts.mfa.MfaEnrolmentMiddleware",
+    # Times on every page in the viewer's own time zone (SPEC §10).
+    "accounts.preferences.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -94,6 +96,8 @@ TEMPLATES = [
             # ``templatetags`` folder.
             "libraries": {"tam_tags": "tickets.tam.templatetags",
                           "report_tags": "tickets.reports.templatetags"},
+            # ``{% when value "list" %}``: times in the viewer's zone, one format per context.
+            "builtins": ["support_portal.templatetags.portal_dates"],
         },
     },
 ]
@@ -360,6 +364,8 @@ EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
+# ``filemail:///path`` (the demo's default in ``make run``): one file per e-mail in that folder.
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@portal.example.com")
 # Where customers write to and reply to (the inbound mailbox); and the domain of our
 # Message-IDs, which thread replies back to their ticket.

@@ -43,6 +43,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    # Browsers ask for it on pages without an icon link (the admin, the API docs).
+    path("favicon.ico", health.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -17,7 +17,7 @@ from tests.factories import CompanyFactory, ContactFactory, UserFactory
 
 _SEEDS = ("accounts.migrations.0002_seed_plans", "sla.migrations.0002_seed_policies",
           "sla.migrations.0003_update_interval",
-          "tickets.migrations.0008_cadence_incidents_verification")
+          "tickets.migrations.0009_cadence_incidents_verification")
 
 
 def seed_reference_data() -> None:

@@ -525,4 +525,5 @@ def test_a_deactivated_contact_is_shown_struck_through_with_their_last_activity(
     assert "Dora Active" in html
     assert "Ed Gone" in html
     assert '<li class="inactive">' in html
-    assert "06/27/2026" in html  # Dora's last sign-in, SHORT_DATETIME_FORMAT
+    # Dora's last sign-in, in the one format of lists (issue #16: one format per context).
+    assert "Jun 27, 2026" in html

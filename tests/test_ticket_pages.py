@@ -470,12 +470,17 @@ def test_home_is_the_ticket_list(client, request, persona, heading):
     assert heading in response.content
 
 
-@pytest.mark.parametrize("persona", ["engineer", "tam", "expert"])
-def test_staff_start_in_the_priority_queue(client, request, persona):
+@pytest.mark.parametrize(("persona", "start"), [
+    ("engineer", "/queue/"),
+    # Issue #16: TAMs start on their portfolio, experts on the signature-change queue.
+    ("tam", "/tam/"),
+    ("expert", "/signature-requests/"),
+])
+def test_staff_start_where_their_work_is(client, request, persona, start):
     client.force_login(request.getfixturevalue(persona))
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/queue/"
+    assert response["Location"] == start
 
 
 def test_the_ticket_pages_require_sign_in(client, contact_a):

@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -30,6 +30,7 @@ from tickets.access import (
     visible_tickets,
 )
 from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
+from tickets.search import search_tickets
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -93,14 +94,24 @@ class TicketPatchInput(PatchSerializer):
 
 
 class TicketListApi(APIView):
-    @extend_schema(responses={200: TicketOutput(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter(
+            "q", str, description="Full-text search over the number, subject, description and "
+            "comments (a contact's covers public comments only), English and Portuguese "
+            "stemming; results best match first. Quotes, `or` and `-word` work as in a web "
+            "search.")],
+        responses={200: TicketOutput(many=True)},
+    )
     def get(self, request: Request) -> Response:
-        tickets = visible_tickets(request_user(request)).order_by("-created_at", "-pk")
+        user = request_user(request)
+        tickets = visible_tickets(user).order_by("-created_at", "-pk")
         state = request.query_params.get("status")
         if state:
             if state not in Status.values:
                 return Response({"detail": _("Unknown status filter.")}, status=400)
             tickets = tickets.filter(status=state)
+        # ``?q=``: full-text search, best match first (SPEC §16).
+        tickets = search_tickets(user, tickets, request.query_params.get("q", ""))
         return paginated(request, self, tickets, TicketOutput, context={"now": timezone.now()})
 
     @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})

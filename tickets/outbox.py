@@ -13,9 +13,12 @@ delivery task by name after commit.
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.preferences import zone_of
+from support_portal.kernel.dates import zone_name
 from support_portal.kernel.queueing import enqueue_on_commit
 from tickets.models import Notification, OutboundEmail, Ticket, TicketEvent
 
@@ -32,9 +35,26 @@ def _recipients(users: Iterable[User | None], *, only_active: bool = True) -> li
                  if u is not None and (u.is_active or not only_active)}.values())
 
 
-def _in_language(user: User, compose: Compose) -> tuple[str, str]:
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return compose()
+def _in_language(user: User, compose: Compose, *, footer: bool = False) -> tuple[str, str]:
+    """``compose`` in the recipient's language and time zone (SPEC §10); with ``footer``,
+    the body ends by naming the zone its times are in."""
+    with translation.override(user.language or settings.LANGUAGE_CODE), \
+            timezone.override(zone_of(user)):
+        subject, body = compose()
+        if footer:
+            body = body.rstrip("\n") + "\n\n" + _("Times in this e-mail are in %(zone)s.") % {
+                "zone": zone_name()} + "\n"
+        return subject, body
+
+
+def subject_with_number(subject: str, number: str) -> str:
+    """The ticket number in brackets once (it threads replies back to the ticket): a number
+    the text already names is bracketed where it stands, otherwise it leads the subject."""
+    if f"[{number}]" in subject:
+        return subject
+    if number in subject:
+        return subject.replace(number, f"[{number}]", 1)
+    return f"[{number}] {subject}"
 
 
 def notify(
@@ -58,10 +78,9 @@ def email_users(
     deactivated contact why their e-mail was refused)."""
     rows = []
     for user in _recipients(users, only_active=only_active):
-        subject, body = _in_language(user, compose)
-        if ticket is not None and f"[{ticket.number}]" not in subject:
-            # The number in the subject threads replies back to the ticket.
-            subject = f"[{ticket.number}] {subject}"
+        subject, body = _in_language(user, compose, footer=True)
+        if ticket is not None:
+            subject = subject_with_number(subject, ticket.number)
         rows.append(OutboundEmail(to=user.email, ticket=ticket, event=event,
                                   subject=subject[:300], body=body, language=user.language))
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)

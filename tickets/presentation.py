@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from support_portal.kernel import dates
 from tickets.models import (
     Channel,
     Comment,
@@ -69,7 +70,7 @@ def _when(value: str) -> str:
         return value
     if timezone.is_naive(at):
         return value
-    return formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    return dates.local(at, "timeline")
 
 
 def _label(choices: Any, value: str) -> str:
@@ -85,6 +86,9 @@ def _event_entry(event: TicketEvent) -> Entry:
     kind, old, new, note = event.kind, event.old_value, event.new_value, ""
     if kind in (EventKind.STATUS, EventKind.REOPENED):
         old, new = _label(Status, old), _label(Status, new)
+    elif kind == EventKind.SIGNATURE:
+        old = _label(SignatureStatus, old) if old else ""
+        new = _label(SignatureStatus, new)
     elif kind == EventKind.SEVERITY:
         old, new = _label(Severity, old), _label(Severity, new)
     elif kind == EventKind.CREATED:
@@ -100,9 +104,6 @@ def _event_entry(event: TicketEvent) -> Entry:
     elif kind == EventKind.UPDATE_OVERDUE:
         note = _("an update was due %(at)s") % {"at": _when(new)}
         old = new = ""
-    elif kind == EventKind.SIGNATURE:
-        # Customers read the steps in words, never the codes (SPEC §7).
-        old, new = _label(SignatureStatus, old), _label(SignatureStatus, new)
     elif kind == EventKind.VERIFICATION:
         old, new = _label(VerificationState, old), _label(VerificationState, new)
     return Entry(at=event.created_at, event=event, old=old, new=new, note=note,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contact, User
 from sla.policies import policy_for, response_deadlines
+from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
 from tickets import cadence
@@ -26,6 +27,7 @@ from tickets.models import (
     Comment,
     EventKind,
     Kind,
+    Severity,
     Status,
     Ticket,
     TicketEvent,
@@ -100,10 +102,10 @@ def ticket_create(
             # An automatic acknowledgement: it does not count as the first response.
             return (
                 _("We received your request: %(subject)s") % {"subject": ticket.subject},
-                _("We received your request %(number)s (severity %(severity)d).\n"
+                _("We received your request %(number)s (severity %(severity)s).\n"
                   "An engineer will respond by %(due)s.\n\n%(description)s\n") % {
-                    "number": ticket.number, "severity": severity,
-                    "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"),
+                    "number": ticket.number, "severity": Severity(severity).label,
+                    "due": email_datetime(due),
                     "description": description,
                 },
             )

@@ -22,6 +22,8 @@ page_urlpatterns = [
     path("phone/", views.ticket_phone, name="phone"),
     path("<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
+    path("<int:ticket_id>/live/", views.ticket_live, name="live"),
+    path("<int:ticket_id>/writing/", views.ticket_writing, name="writing"),
     path("<int:ticket_id>/change/", views.ticket_change, name="change"),
     path("<int:ticket_id>/take/", views.ticket_take, name="take"),
 ]

@@ -2,6 +2,10 @@
 ``tickets.access`` (the tenant check), every write through one ``tickets.services`` call; a
 successful POST redirects (PRG) with a message."""
 
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import page_user, require_staff, visible_companies
-from accounts.models import Company
+from accounts.models import Company, User
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.forms import add_service_errors
 from support_portal.kernel.pagination import LIST_PAGE_SIZE
-from tickets import services
+from tickets import live, services
 from tickets.access import (
     access_ticket,
     visible_attachments,
@@ -40,27 +44,73 @@ from tickets.models import (
     Ticket,
 )
 from tickets.presentation import timeline
+from tickets.search import (
+    SORT_KEYS,
+    SORT_LABELS,
+    clean_query,
+    parse_sort,
+    search_tickets,
+    sort_tickets,
+)
 
 # --- List ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: str
+    url: str
+    #: ``ascending``/``descending`` for the column the list is sorted by, else ``""``.
+    aria_sort: str
+
+
+def _sort_columns(keys: list[str], sort: str, params: dict[str, str]) -> list[SortColumn]:
+    """The sortable headers: a click sorts by the column, a second click reverses it."""
+    columns = []
+    for key in keys:
+        current = sort.removeprefix("-") == key
+        descending = sort.startswith("-")
+        target = (key if descending else f"-{key}") if current else (
+            f"-{key}" if key == "created" else key)
+        query = urlencode({**params, "sort": target})
+        columns.append(SortColumn(
+            key=key, label=str(SORT_LABELS[key]), url=f"?{query}",
+            aria_sort=("descending" if descending else "ascending") if current else "",
+        ))
+    return columns
+
+
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
+    """A contact's company tickets (staff: every ticket): filter by status, full-text search
+    (``q``, best match first unless a column is chosen), sortable columns (``sort``)."""
     user = page_user(request)
-    tickets = visible_tickets(user).select_related("company", "requester") \
-        .order_by("-created_at", "-pk")
+    tickets = visible_tickets(user).select_related("company", "requester")
     status = request.GET.get("status", "")
     if status in Status.values:
         tickets = tickets.filter(status=status)
     else:
         status = ""
+    query = clean_query(request.GET.get("q"))
+    keys = [k for k in SORT_KEYS if k != "company" or user.is_support_staff]
+    chosen = request.GET.get("sort")
+    sort = parse_sort(chosen, allowed=frozenset(keys))
+    if query:
+        tickets = search_tickets(user, tickets, query)
+    if not query or chosen:
+        tickets = sort_tickets(tickets, sort)
     page = Paginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(ticket, SlaState(ticket.sla_state(now))) for ticket in page]
     company = visible_companies(user).first() if user.is_contact else None
+    params = {k: v for k, v in (("status", status), ("q", query)) if v}
     return render(request, "tickets/list.html", {
         "page": page, "rows": rows, "status": status, "statuses": Status.choices,
-        "company": company, "show_company": user.is_support_staff,
+        "company": company, "show_company": user.is_support_staff, "q": query,
+        "columns": {c.key: c for c in _sort_columns(
+            keys, sort if not query or chosen else "", params)},
+        "page_query": urlencode({**params, **({"sort": sort} if chosen else {})}),
     })
 
 
@@ -149,22 +199,32 @@ def ticket_phone(request: HttpRequest) -> HttpResponse:
 # --- Detail --------------------------------------------------------------------------------
 
 
+def _live_context(user: User, ticket: Ticket) -> dict[str, Any]:
+    """What the live parts of the ticket page show (the page and its poll alike)."""
+    staff = user.is_support_staff
+    comments = list(visible_comments(user, ticket))
+    events = list(visible_events(user, ticket))
+    sla_state = SlaState(ticket.sla_state(timezone.now()))
+    writers = live.writers_other_than(ticket, user) if staff else []
+    return {
+        "ticket": ticket,
+        "staff": staff,
+        "sla_state": sla_state,
+        "awaiting_response": ticket.first_response_at is None,
+        "timeline": timeline(comments, events),
+        "writers": writers,
+        "live_stamp": live.stamp(ticket, sla_state, comments, events, writers),
+        "live_seconds": live.LIVE_SECONDS,
+    }
+
+
 def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None,
                    change_form: TicketChangeForm | None = None, status: int = 200) -> HttpResponse:
     user = page_user(request)
     staff = user.is_support_staff
-    comments = list(visible_comments(user, ticket))
-    events = list(visible_events(user, ticket))
-    now = timezone.now()
-    sla_state = SlaState(ticket.sla_state(now))
     closed_to_user = ticket.status == Status.CLOSED and not staff
-    context = {
-        "ticket": ticket,
-        "staff": staff,
+    context = _live_context(user, ticket) | {
         "severity_help": SEVERITY_HELP[ticket.severity],
-        "sla_state": sla_state,
-        "awaiting_response": ticket.first_response_at is None,
-        "timeline": timeline(comments, events),
         "attachments": list(visible_attachments(user, ticket)),
         "call_priority_line": (not staff and ticket.severity == Severity.CRITICAL
                                and ticket.first_response_at is None
@@ -188,6 +248,34 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 @login_required
+def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The poll of an open ticket page: 204 when nothing it shows changed since ``stamp``,
+    else the changed parts (timeline, badges, details, SLA box, who is writing)."""
+    user = page_user(request)
+    ticket = access_ticket(user, ticket_id)
+    context = _live_context(user, ticket)
+    if request.GET.get("stamp") == context["live_stamp"]:
+        return HttpResponse(status=204)
+    context |= {"severity_help": SEVERITY_HELP[ticket.severity], "live_update": True,
+                "incident": _incident_of(ticket)}
+    return render(request, "tickets/live.html", context)
+
+
+@login_required
+@require_POST
+def ticket_writing(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A staff member's page reports that they are writing a reply (``done=1``: stopped)."""
+    user = page_user(request)
+    ticket = access_ticket(user, ticket_id)
+    require_staff(user)
+    if request.POST.get("done"):
+        live.writing_clear(ticket=ticket, user=user)
+    else:
+        live.writing_mark(ticket=ticket, user=user)
+    return HttpResponse(status=204)
+
+
+@login_required
 @require_POST
 def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = page_user(request)
@@ -205,6 +293,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ValidationError as exc:
         add_service_errors(form, exc, rename={"file": "attachments"})
         return _render_detail(request, ticket, reply_form=form, status=400)
+    live.writing_clear(ticket=ticket, user=user)
     if internal:
         messages.success(request, _("Internal note added."))
     elif ticket.status == Status.RESOLVED and not user.is_support_staff:

@@ -1,7 +1,7 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
 notifications, outbox), ``signatures`` (antivirus-signature change requests), ``reports``
-(monthly service reviews sent), ``cadence`` (the update cadence's record) and ``incidents``
-(major incidents)."""
+(monthly service reviews sent), ``search`` (the full-text index of tickets), ``cadence`` (the
+update cadence's record) and ``incidents`` (major incidents)."""
 
 from tickets.models.cadence import *  # noqa: F403
 from tickets.models.core import *  # noqa: F403
@@ -16,4 +16,5 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
 from tickets.models.incidents import *  # noqa: F403
 from tickets.models.mail import *  # noqa: F403
 from tickets.models.reports import *  # noqa: F403
+from tickets.models.search import *  # noqa: F403
 from tickets.models.signatures import *  # noqa: F403

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import Contact
 from tickets.mail_files import attachments_for
 from tickets.models import OutboundEmail
 
@@ -35,6 +36,13 @@ def parse_thread_id(header: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def replies_by_email(address: str) -> bool:
+    """Whether a reply from ``address`` would be added to the ticket: only an active named
+    contact's is (``inbound``). Staff are never invited to answer by e-mail, so a staff reply
+    can never become a customer-visible comment by accident."""
+    return Contact.objects.active().filter(user__email=address).exists()
+
+
 def build_message(message: OutboundEmail) -> EmailMultiAlternatives:
     """The e-mail as sent: text and HTML bodies, threaded on the ticket."""
     headers = {}
@@ -50,6 +58,7 @@ def build_message(message: OutboundEmail) -> EmailMultiAlternatives:
     headers["Auto-Submitted"] = "auto-generated"
     with translation.override(message.language or settings.LANGUAGE_CODE):
         context = {"message": message, "ticket": message.ticket,
+                   "reply_by_email": bool(message.ticket_id) and replies_by_email(message.to),
                    "portal_url": settings.PORTAL_URL.rstrip("/"),
                    "PRIORITY_PHONE_LINE": settings.PRIORITY_PHONE_LINE}
         text = render_to_string("emails/message.txt", context)

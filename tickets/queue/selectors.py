@@ -10,7 +10,8 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from accounts.models import User
-from tickets.models import OPEN_STATUSES, Ticket, parse_number
+from tickets.models import OPEN_STATUSES, Ticket
+from tickets.search import search_tickets
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,11 @@ def queue_for(user: User, filters: QueueFilters | None = None,
     elif filters.assignee == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     if filters.search:
-        number = parse_number(filters.search)
-        text = Q(subject__icontains=filters.search)
-        qs = qs.filter(text | Q(pk=number)) if number else qs.filter(text)
+        # Full text over number, subject, description and every comment (staff read notes
+        # too), in queue order (SPEC §16); and, as before, any part of a subject (a fragment
+        # such as "SCAN-04" that full text does not split the same way).
+        found = search_tickets(user, Ticket.objects.all(), filters.search, ranked=False)
+        qs = qs.filter(Q(pk__in=found.values("pk")) | Q(subject__icontains=filters.search))
     return qs.order_by(*queue_order(now))
 
 

@@ -16,10 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.preferences import zone_of
+from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
 from tickets import services
@@ -102,7 +104,9 @@ def signature_request_create(
             ]})
         sha256 = actual
 
-    label = SignatureType(type).label
+    # The ticket's subject is stored text: written in the requester's own language.
+    with translation.override(requester.language or settings.LANGUAGE_CODE):
+        label = str(SignatureType(type).label)
     with transaction.atomic():
         ticket = services.ticket_create(
             requester=requester, subject=f"{label}: {product} {product_version}".strip()[:200],
@@ -139,7 +143,7 @@ def _step_message(request: SignatureRequest, status: str) -> str:
                  "antivirus-database release %(version)s at %(at)s. Update your databases to "
                  "receive it.") % {
             "number": number, "version": request.release.version,
-            "at": timezone.localtime(request.release.released_at).strftime("%Y-%m-%d %H:%M %Z"),
+            "at": email_datetime(request.release.released_at),
         }
     return _("Your request %(number)s was reviewed by the expert group and no signature change "
              "will be made. Reason: %(reason)s") % {"number": number,
@@ -204,10 +208,14 @@ def signature_request_transition(
     TicketEvent.objects.create(ticket=request.ticket, kind=EventKind.SIGNATURE, actor=actor,
                                old_value=request.status, new_value=to, created_at=now)
     request.status = to
-    # The public reply is how the customer is informed: timeline + e-mail. Only words of the
-    # expert make it a qualified response (the rejection's reason is theirs).
+    # The public reply is how the customer is informed: timeline + e-mail. The step message is
+    # written in the requester's language and time zone, whatever the expert's. Only words of
+    # the expert make it a qualified response (the rejection's reason is theirs).
+    requester = request.ticket.requester
+    with translation.override(requester.language or settings.LANGUAGE_CODE), \
+            timezone.override(zone_of(requester)):
+        body = _step_message(request, to)
     message = message.strip()
-    body = _step_message(request, to)
     if message:
         body = f"{body}\n\n{message}"
     written = bool(message) or to == SignatureStatus.REJECTED

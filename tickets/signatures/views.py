@@ -145,13 +145,15 @@ class Step:
     release: DatabaseRelease | None = None
 
 
-def progress(found: SignatureRequest) -> list[Step]:
-    """The three steps of SPEC §7 for ``found``. Pure: reads only the request and its
+def progress(found: SignatureRequest, *, staff: bool = False) -> list[Step]:
+    """The three steps of SPEC §7 for ``found``, worded for the customer, or for ``staff``
+    (who read about the customer, not to them). Pure: reads only the request and its
     already-loaded release."""
     status = found.status
     analysed = status != SignatureStatus.RECEIVED
     if analysed:
         one = Step(1, _("Processing by the expert group"), "done",
+                   _("The virus-analysis expert group took up the request.") if staff else
                    _("The virus-analysis expert group took up your request."),
                    found.analysis_started_at)
     else:
@@ -177,6 +179,8 @@ def progress(found: SignatureRequest) -> list[Step]:
     title = _("Customer informed")
     if found.customer_informed_at is not None:
         three = Step(3, title, "done",
+                     _("The customer was informed of the outcome in the ticket and by "
+                       "e-mail.") if staff else
                      _("You were informed of the outcome in the ticket and by e-mail."),
                      found.customer_informed_at)
     else:
@@ -218,7 +222,7 @@ def _render_detail(request: HttpRequest, found: SignatureRequest, *,
             actions[bound.data["to"]] = bound  # its errors next to its fields
     return render(request, "signatures/detail.html", {
         "req": found, "ticket": ticket, "staff": user.is_support_staff,
-        "steps": progress(found), "history": history,
+        "steps": progress(found, staff=user.is_support_staff), "history": history,
         "start_form": actions.get(SignatureStatus.IN_ANALYSIS),
         "release_form": actions.get(SignatureStatus.RELEASED),
         "reject_form": actions.get(SignatureStatus.REJECTED),

@@ -19,13 +19,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_company_dashboard, manages_account, page_user
 from accounts.models import Company, Role
+from support_portal.kernel import dates
 from support_portal.kernel.forms import add_service_errors
 from tickets.models import OPEN_STATUSES, Severity, Status
 from tickets.presentation import format_duration
@@ -110,10 +111,10 @@ def duration_text(seconds: int | None) -> str:
 
 
 def last_activity_text(when: datetime | None) -> str:
-    """A contact's last sign-in in the portal's time zone, or ``never``."""
+    """A contact's last sign-in in the viewer's time zone, or ``never``."""
     if when is None:
         return _("never")
-    return formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+    return dates.local(when, "list")
 
 
 def week_labels(week: str) -> dict[str, str]:

@@ -2,11 +2,10 @@
 
 import zoneinfo
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
-
-from accounts.models import Company
 
 register = template.Library()
 
@@ -16,12 +15,18 @@ OFFICE_HOURS = (9, 18)
 
 
 @register.filter
-def outside_business_hours(company: Company | None, now: datetime | None = None) -> bool:
-    """True on evenings, nights and weekends in the company's time zone — when a customer most
-    needs to be reminded that the priority line answers around the clock."""
-    if company is None:
+def outside_business_hours(who: Any, now: datetime | None = None) -> bool:
+    """True on evenings, nights and weekends in the customer's time zone — the contact's own
+    (or a company's, for anything with a ``timezone``) — when a customer most needs to be
+    reminded that the priority line answers around the clock."""
+    name = getattr(who, "timezone", "") if who is not None else ""
+    if not name:
         return False
-    local = timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(company.timezone))
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    local = timezone.localtime(now or timezone.now(), zone)
     return local.weekday() not in OFFICE_DAYS or not (
         OFFICE_HOURS[0] <= local.hour < OFFICE_HOURS[1]
     )

@@ -189,7 +189,8 @@ class Command(BaseCommand):
     def _print_sign_in(self) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data ready."))
-        out.write("Sign in at http://127.0.0.1:8000/accounts/login/ with any of these "
+        portal = settings.PORTAL_URL.rstrip("/")
+        out.write(f"Sign in at {portal}/accounts/login/ with any of these "
                   f"(password for all: {DEMO_PASSWORD}):")
         for email, _name, role in STAFF:
             out.write(f"  {role:<9} {email}")

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_identity_and_audit'),
-        ('tickets', '0007_report_delivery'),
+        ('tickets', '0008_ticket_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
