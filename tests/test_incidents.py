@@ -405,7 +405,7 @@ def test_incidents_speak_portuguese(client, engineer, contact_a, incident):
     subjects = OutboundEmail.objects.filter(to=contact_a.email).values_list("subject", flat=True)
     assert any("Atualização de incidente grave" in s for s in subjects), list(subjects)
     client.force_login(contact_a)
-    html = client.get("/tickets/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    html = client.get("/incidents/banner/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
     assert "Incidente grave" in html
     assert "Investigando" in html
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Plan, Role
 from sla.models import SlaCalendar, SlaPolicy
@@ -394,3 +395,19 @@ def test_the_ticket_page_says_when_the_next_update_is_due(client, crew):
     assert "Updates missed" in html
     timeline = html.split('id="timeline-heading"')[1].split("</section>")[0]
     assert "Update overdue" in timeline
+
+
+def test_the_queue_costs_the_same_queries_with_update_clocks(client, crew):
+    client.force_login(crew["assignee"])
+    for _ in range(3):
+        answered(crew)
+    with at(T0 + timedelta(minutes=30)):
+        client.get("/queue/")  # warm: the session's first request may do more
+        with CaptureQueriesContext(connection) as few:
+            assert client.get("/queue/").status_code == 200
+    for _ in range(12):
+        answered(crew)
+    with at(T0 + timedelta(minutes=30)), CaptureQueriesContext(connection) as many:
+        html = client.get("/queue/").content.decode()
+    assert html.count("update in 40 min") == 15
+    assert len(many) == len(few), "a queue row costs a query of its own"
