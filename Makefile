@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 messages: install
-	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py compilemessages --ignore=$(VENV) -v 0
+	cd $(CURDIR) && DEBUG=true $(BIN)/python manage.py compilemessages --ignore=$(VENV) --ignore=bench -v 0
 
 # The whole portal on embedded defaults (SQLite + a filesystem broker): no server needed.
 # PORT=8001 make run serves on another port (the printed address and e-mail links follow);

@@ -23,7 +23,8 @@ class SlaCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["plan", "severity", "target", "calendar", "warning_percent"]
+    list_display = ["plan", "severity", "target", "calendar", "warning_percent",
+                    "update_interval"]
     list_filter = ["plan", "calendar"]
     list_select_related = ["plan", "calendar"]
     ordering = ["plan__priority_tier", "plan__code", "severity"]

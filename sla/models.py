@@ -70,7 +70,7 @@ class Holiday(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """The first-response target for one (plan, severity)."""
+    """The first-response target for one (plan, severity), and its update cadence."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sla_policies",
                              verbose_name=_("plan"))
@@ -83,6 +83,13 @@ class SlaPolicy(models.Model):
     warning_percent = models.PositiveSmallIntegerField(
         _("warning at % of target"), default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
+    # SPEC §12: after the first response, a public staff update is due this long (in this
+    # calendar) after the last one while the ticket is open. Empty: no update cadence.
+    update_interval = models.DurationField(
+        _("update interval"), null=True, blank=True,
+        help_text=_("After the first response, the next public update is due this long after "
+                    "the last one, in the policy's calendar. Empty: no update cadence."),
     )
 
     class Meta:
@@ -101,6 +108,9 @@ class SlaPolicy(models.Model):
     def clean(self) -> None:
         if self.target is not None and self.target <= timedelta(0):
             raise ValidationError({"target": _("The target must be longer than zero.")})
+        if self.update_interval is not None and self.update_interval <= timedelta(0):
+            raise ValidationError({"update_interval": _("The update interval must be longer "
+                                                        "than zero, or empty for none.")})
 
     @property
     def warning_after(self) -> timedelta:

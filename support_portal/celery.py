@@ -10,7 +10,8 @@ app = Celery("support_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Feature packages inside an app keep their own ``tasks`` module.
-app.autodiscover_tasks(["tickets.notifications", "tickets.reports"])
+app.autodiscover_tasks(["tickets.notifications", "tickets.reports", "tickets.signatures",
+                        "tickets.incidents"])
 
 
 @app.on_after_configure.connect

@@ -180,6 +180,10 @@ MONTHLY_REVIEW_SCAN_SECONDS = env.float("MONTHLY_REVIEW_SCAN_SECONDS", default=3
 # finds more than one batch fans out (EMAIL_DELIVERY_FANOUT tasks) and keeps going until the
 # outbox is drained, so recovery after an outage is as fast as the workers can send.
 EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=20.0)
+# How often beat looks for incident updates whose fan-out stopped (SPEC §13), and how many
+# linked tickets one transaction of the fan-out posts to.
+INCIDENT_SWEEP_SECONDS = env.float("INCIDENT_SWEEP_SECONDS", default=60.0)
+INCIDENT_FANOUT_BATCH = env.int("INCIDENT_FANOUT_BATCH", default=50)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
                  "options": {"expires": SLA_SCAN_SECONDS}},
@@ -196,6 +200,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
     },
+    # SPEC §7, §13: fixes not confirmed in time, samples past their retention, and incident
+    # updates whose fan-out stopped half-way (a worker killed mid-batch).
+    "signature-assume-fixed": {"task": "tickets.signatures.tasks.assume_fixed",
+                               "schedule": 300.0, "options": {"expires": 300.0}},
+    "signature-purge-samples": {"task": "tickets.signatures.tasks.purge_samples",
+                                "schedule": timedelta(hours=1)},
+    "incident-fan-out-sweep": {"task": "tickets.incidents.tasks.resume_fan_outs",
+                               "schedule": INCIDENT_SWEEP_SECONDS,
+                               "options": {"expires": INCIDENT_SWEEP_SECONDS}},
 }
 
 # --- Authentication ------------------------------------------------------------------------
@@ -327,6 +340,10 @@ SPECTACULAR_SETTINGS = {
         "FilableKindEnum": ["incident", "service_request"],
         "UserRoleEnum": "accounts.models.Role",
         "StaffRoleEnum": ["admin", "engineer", "expert", "tam"],
+        # Major incidents (SPEC §13) and fix verification (§7).
+        "IncidentStatusEnum": "tickets.models.IncidentStatus",
+        "OpeningIncidentStatusEnum": ["investigating", "identified", "monitoring"],
+        "VerificationStateEnum": "tickets.models.VerificationState",
     },
 }
 

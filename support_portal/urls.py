@@ -8,6 +8,7 @@ from accounts import views as account_views
 from accounts.urls import allauth_urlpatterns
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health, home
+from tickets.incidents import urls as incident_urls
 from tickets.queue import urls as queue_urls
 from tickets.reports import urls as report_urls
 from tickets.signatures import urls as signature_urls
@@ -22,6 +23,7 @@ api_v1 = [
     *signature_urls.api_urlpatterns,
     *tam_urls.api_urlpatterns,
     *report_urls.api_urlpatterns,
+    *incident_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -34,6 +36,7 @@ urlpatterns = [
     path("signature-requests/", include((signature_urls.urlpatterns, "signatures"))),
     path("tam/", include((tam_urls.urlpatterns, "tam"))),
     path("reports/", include((report_urls.urlpatterns, "reports"))),
+    path("incidents/", include((incident_urls.urlpatterns, "incidents"))),
     path("notifications/", include("tickets.notifications.urls")),
     path("api/v1/", include(api_v1)),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

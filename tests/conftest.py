@@ -15,11 +15,14 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from tests.factories import CompanyFactory, ContactFactory, UserFactory
 
-_SEEDS = ("accounts.migrations.0002_seed_plans", "sla.migrations.0002_seed_policies")
+_SEEDS = ("accounts.migrations.0002_seed_plans", "sla.migrations.0002_seed_policies",
+          "sla.migrations.0003_update_interval",
+          "tickets.migrations.0010_cadence_incidents_verification")
 
 
 def seed_reference_data() -> None:
-    """The plans and SLA policies of the data migrations (idempotent: get_or_create)."""
+    """The plans, SLA policies (with their update intervals) and the signature-request policy
+    of the data migrations (idempotent)."""
     for module in _SEEDS:
         importlib.import_module(module).seed(apps, None)
 

@@ -58,7 +58,7 @@ def test_it_computes_the_month_in_the_company_time_zone(june, company_a):
     assert r.first_response["2"] == {"count": 2, "median_seconds": 10800, "p90_seconds": 16560}
     assert r.first_response["3"] == {"count": 1, "median_seconds": 7200, "p90_seconds": 7200}
     assert r.first_response["4"]["count"] == 0
-    assert r.update_compliance is None  # the update cadence (SPEC §12) is not recorded yet
+    assert r.update_compliance is None  # no update of the cadence (SPEC §12) was due in June
     assert r.complete is True
     assert [(w["week"], w["filed"], w["responded"], w["met"], w["compliance"])
             for w in r.weekly] == [
@@ -191,9 +191,9 @@ def test_the_csv_has_one_row_per_ticket_of_the_month(api, contact_a, june, compa
     assert [r[0] for r in rows] == [june[k].number for k in "BCDEGF"]
     b = rows[0]
     assert b[2:8] == ["2", "2026-06-01T00:00:00-03:00", "2026-06-01T04:00:00-03:00",
-                      "2026-06-01T01:00:00-03:00", "met", ""]
+                      "2026-06-01T01:00:00-03:00", "met", "0"]
     assert rows[1][6] == "met_late"
-    assert rows[5][5:8] == ["", "breached", ""]  # F: no response, breached, updates not kept
+    assert rows[5][5:8] == ["", "breached", "0"]  # F: no response, breached, none missed
     # A subject a spreadsheet would run as a formula is defused.
     assert "'=HYPERLINK(\"\"http://x\"\")" in lines[4]
 
@@ -271,11 +271,12 @@ def test_the_json_report_costs_the_same_queries_for_10_or_60_tickets(
 
     client = api(tam)
     fill(10)
-    # user (token/session auth is forced), company, then month_report's nine.
-    with time_machine.travel(AFTER_JUNE, tick=False), django_assert_num_queries(10):
+    # user (token/session auth is forced), company, then month_report's ten (update
+    # compliance, SPEC §12, is one of them now that the cadence is recorded).
+    with time_machine.travel(AFTER_JUNE, tick=False), django_assert_num_queries(11):
         client.get(report_url(company_a))
     fill(50)
-    with time_machine.travel(AFTER_JUNE, tick=False), django_assert_num_queries(10):
+    with time_machine.travel(AFTER_JUNE, tick=False), django_assert_num_queries(11):
         client.get(report_url(company_a))
 
 

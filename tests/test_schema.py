@@ -14,6 +14,10 @@ SPEC_PATHS = [
     "/api/v1/tickets/",
     "/api/v1/tickets/{ticket_id}/",
     "/api/v1/tickets/{ticket_id}/comments/",
+    "/api/v1/signature-requests/{request_id}/confirm/",
+    "/api/v1/incidents/",
+    "/api/v1/incidents/{incident_id}/tickets/",
+    "/api/v1/incidents/{incident_id}/updates/",
 ]
 
 

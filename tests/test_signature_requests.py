@@ -147,7 +147,10 @@ class TestWorkflow:
         assert refused.status_code == 400
         ticket = Ticket.objects.get(pk=data["ticket"])
         assert ticket.status == "resolved"
-        assert ticket.first_response_at is not None  # the expert's first step answered it
+        # The step notices carried no words of the expert: automatic, so they informed the
+        # customer without answering the request (SPEC §4; they used to stop the clock).
+        assert ticket.first_response_at is None
+        assert [c.automatic for c in ticket.comments.order_by("pk")] == [True, True]
 
     def test_the_admin_rejects_with_a_reason(self, api, contact_a, admin, releases):
         data = file_request(api, contact_a)

@@ -21,8 +21,10 @@ from tickets.models import (
     Comment,
     DatabaseRelease,
     InboundEmail,
+    Incident,
     Notification,
     OutboundEmail,
+    SignaturePolicy,
     SignatureRequest,
     Status,
     Ticket,
@@ -294,6 +296,7 @@ class SignatureRequestAdmin(ReadOnlyAdmin):
         "ticket", "portal_page", "type", "status", "database_version", "object_url",
         "sample_name", "sample_size", "sha256", "sample_download", "release",
         "rejection_reason", "analysis_started_at", "decided_at", "customer_informed_at",
+        "verification_state", "verification_at", "verification_due_at", "sample_deleted_at",
         "created_at",
     )
 
@@ -329,3 +332,35 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_filter = ["outcome"]
     search_fields = ["sender", "subject", "message_id"]
     list_select_related = ["ticket"]
+
+
+@admin.register(SignaturePolicy)
+class SignaturePolicyAdmin(admin.ModelAdmin):
+    """The one row of signature-request terms (SPEC §7, §12): edited, never added twice or
+    deleted."""
+
+    list_display = ["__str__", "update_interval", "verification_window", "sample_retention"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SignaturePolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    """Read-only: incidents are opened, updated and linked on their portal pages (or the API),
+    which fan their updates out to every linked ticket."""
+
+    list_display = ["title", "severity", "status", "product", "created_at", "resolved_at"]
+    list_filter = ["status", "severity"]
+    search_fields = ["title", "product"]
+    fields = readonly_fields = ("title", "portal_page", "severity", "status", "product",
+                                "description", "created_by", "created_at", "updated_at",
+                                "resolved_at")
+
+    @admin.display(description=_("portal page"))
+    def portal_page(self, incident: Incident) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("incidents:detail", args=[incident.pk]),
+                           gettext("Open (updates and linked tickets are there)"))

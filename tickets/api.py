@@ -44,7 +44,7 @@ class TicketOutput(serializers.ModelSerializer):
                   "kind", "channel", "status", "assignee", "product", "product_version",
                   "created_at", "updated_at", "response_due_at", "first_response_at",
                   "response_warned_at", "response_breached_at", "sla_state", "resolved_at",
-                  "closed_at"]
+                  "closed_at", "update_due_at", "updates_missed"]
 
     def get_sla_state(self, ticket: Ticket) -> str:
         return ticket.sla_state(self.context.get("now"))
@@ -165,8 +165,8 @@ class CommentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "ticket", "author", "author_name", "body", "internal", "created_at",
-                  "attachments"]
+        fields = ["id", "ticket", "author", "author_name", "body", "internal", "automatic",
+                  "created_at", "attachments"]
 
 
 class CommentInput(serializers.Serializer):

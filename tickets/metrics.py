@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
-from tickets.models import SignatureRequest, SignatureStatus, Ticket
+from tickets.models import SignatureRequest, SignatureStatus, Ticket, UpdateInterval
 
 SEVERITIES = (1, 2, 3, 4)
 
@@ -190,14 +190,37 @@ def weekly_trend(tickets: QuerySet[Ticket], weeks: list[date], period: Period, t
     return trend
 
 
-def update_compliance(tickets: QuerySet[Ticket], period: Period) -> float | None:
-    """Public staff updates given on time ÷ updates due in the period (SPEC §12).
+@dataclass(frozen=True)
+class UpdateCounts:
+    """Intervals of the update cadence settled in the period (SPEC §12): how many updates were
+    due, and how many of them came on time; compliance = on time ÷ due."""
 
-    The update cadence is not recorded yet (no ticket keeps its updates due or missed), so
-    there is nothing to measure: ``None``, shown as "—", like a compliance with nothing
-    responded. When the cadence lands, this becomes one more aggregate over its fields and
-    every caller (dashboard, report, CSV) shows it unchanged."""
-    return None
+    on_time: int
+    due: int
+
+    @property
+    def compliance(self) -> float | None:
+        return percent(self.on_time, self.due)
+
+
+def update_counts(tickets: QuerySet[Ticket], periods: Mapping[str, Period]
+                  ) -> dict[str, UpdateCounts]:
+    """``UpdateCounts`` of ``tickets`` for each named period, by when each interval was settled
+    (the update, or the due instant of a missed one): one query for all of them."""
+    aggregates: dict[str, Any] = {}
+    for name, period in periods.items():
+        settled = period.q("settled_at")
+        aggregates[f"{name}__due"] = Count("pk", filter=settled)
+        aggregates[f"{name}__on_time"] = Count("pk", filter=settled & Q(on_time=True))
+    row = UpdateInterval.objects.filter(ticket__in=tickets.values("pk")).aggregate(**aggregates)
+    return {name: UpdateCounts(on_time=row[f"{name}__on_time"], due=row[f"{name}__due"])
+            for name in periods}
+
+
+def update_compliance(tickets: QuerySet[Ticket], period: Period) -> float | None:
+    """Public staff updates given on time ÷ updates due in the period (SPEC §12); ``None``
+    when no update was due, shown as "—" like a compliance with nothing responded."""
+    return update_counts(tickets, {"period": period})["period"].compliance
 
 
 # --- Signature-change requests (SPEC §7) ----------------------------------------------------

@@ -61,7 +61,7 @@ def subject_with_number(subject: str, number: str) -> str:
 
 
 def notify(
-    users: Iterable[User | None], *, ticket: Ticket, event: TicketEvent, compose: Compose,
+    users: Iterable[User | None], *, ticket: Ticket, event: TicketEvent | None, compose: Compose,
 ) -> None:
     """The bell and an e-mail for each user; the subject is the notification's text."""
     recipients = _recipients(users)

@@ -20,6 +20,7 @@ from tickets.models import (
     SlaState,
     Status,
     TicketEvent,
+    VerificationState,
 )
 
 
@@ -59,7 +60,7 @@ class Entry:
 #: Events the timeline shows through their comment instead.
 _SHOWN_AS_COMMENT = {EventKind.REPLY, EventKind.NOTE}
 _SLA_EVENTS = {EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.FIRST_RESPONSE,
-               EventKind.DEADLINE}
+               EventKind.DEADLINE, EventKind.UPDATE_OVERDUE}
 
 
 def _when(value: str) -> str:
@@ -73,6 +74,8 @@ def _when(value: str) -> str:
 
 
 def _label(choices: Any, value: str) -> str:
+    if not value:
+        return ""
     try:
         return str(choices(int(value) if choices is Severity else value).label)
     except ValueError:
@@ -98,6 +101,11 @@ def _event_entry(event: TicketEvent) -> Entry:
     elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
         note = _("deadline %(at)s") % {"at": _when(new)}
         old = new = ""
+    elif kind == EventKind.UPDATE_OVERDUE:
+        note = _("an update was due %(at)s") % {"at": _when(new)}
+        old = new = ""
+    elif kind == EventKind.VERIFICATION:
+        old, new = _label(VerificationState, old), _label(VerificationState, new)
     return Entry(at=event.created_at, event=event, old=old, new=new, note=note,
                  sla=kind in _SLA_EVENTS)
 

@@ -20,7 +20,7 @@ from sla.policies import policy_for, response_deadlines
 from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
-from tickets import limits
+from tickets import cadence, limits
 from tickets.models import (
     Attachment,
     Channel,
@@ -127,13 +127,18 @@ def _lock(ticket: Ticket) -> Ticket:
 
 @transaction.atomic
 def ticket_change(
-    *, ticket: Ticket, actor: User, severity: int | None = None, status: str | None = None,
+    *, ticket: Ticket, actor: User | None, severity: int | None = None,
+    status: str | None = None,
     assignee: Any = UNSET, notify_customer: bool = True,
 ) -> Ticket:
     """Staff corrections: severity (recomputing an unanswered deadline), status, assignee.
-    ``notify_customer=False`` when the caller informs the customer itself."""
+    ``notify_customer=False`` when the caller informs the customer itself; ``actor=None`` for
+    a change made by the portal itself (a job)."""
     ticket = _lock(ticket)
     now = timezone.now()
+    # Updates missed until now count under the terms in force until now (SPEC §12).
+    cadence.catch_up(ticket, now)
+    terms = (ticket.severity, ticket.status)
     if severity is not None and severity != ticket.severity:
         if severity not in (1, 2, 3, 4):
             raise ValidationError({"severity": [_("Severity must be 1, 2, 3 or 4.")]})
@@ -179,6 +184,10 @@ def ticket_change(
                ticket.assignee.full_name if ticket.assignee else "",
                assignee.full_name if assignee else "", at=now)
         ticket.assignee = assignee
+    if (ticket.severity, ticket.status) != terms:
+        # Back to open restarts the update cadence from now, anything else pauses it; a new
+        # severity restarts it with the new interval.
+        cadence.restart(ticket, now)
     ticket.save()
     return ticket
 
@@ -211,8 +220,12 @@ def _store_attachment(ticket: Ticket, uploaded_by: User, upload: UploadedFile,
 @transaction.atomic
 def comment_add(
     *, ticket: Ticket, author: User, body: str, internal: bool = False,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[UploadedFile] = (), automatic: bool = False, notify_requester: bool = True,
 ) -> Comment:
+    """A reply or an internal note. ``automatic``: a templated notice posted for staff (e.g. a
+    signature step without words of their own), which informs the customer but is neither the
+    first response nor an update (SPEC §4, §12). ``notify_requester=False`` when the caller
+    tells the requester itself (an incident update: one e-mail per requester)."""
     for upload in files:
         _check_upload(upload)
     body = body.strip()
@@ -222,12 +235,14 @@ def comment_add(
         raise ValidationError(errors)
     if internal and not author.is_support_staff:
         raise ValidationError({"internal": [_("Only support staff can write internal notes.")]})
+    if automatic and (internal or not author.is_support_staff):
+        raise ValidationError({"automatic": [_("Only public staff notices are automatic.")]})
     ticket = _lock(ticket)
     if ticket.status == Status.CLOSED and not author.is_support_staff:
         raise ConflictError(_("This ticket is closed. Please file a new request."))
     now = timezone.now()
     comment = Comment.objects.create(ticket=ticket, author=author, body=body, internal=internal,
-                                     created_at=now)
+                                     automatic=automatic, created_at=now)
     event = _event(ticket, EventKind.NOTE if internal else EventKind.REPLY, author,
                    new=comment.pk, internal=internal, at=now)
     for upload in files:
@@ -235,9 +250,17 @@ def comment_add(
         _event(ticket, EventKind.ATTACHMENT, author, new=attachment.original_name,
                internal=internal, at=now)
 
-    if author.is_support_staff and not internal:
+    if author.is_support_staff and not internal and automatic:
+        # A templated notice: the customer is informed, no clock stops or restarts.
+        if notify_requester:
+            notify([ticket.requester], ticket=ticket, event=event, compose=lambda: (
+                _("Update on %(number)s: %(subject)s") % {
+                    "number": ticket.number, "subject": ticket.subject},
+                f"{body}\n",
+            ))
+    elif author.is_support_staff and not internal:
         if ticket.first_response_at is None:
-            # The first public reply by staff stops the SLA clock (SPEC §4).
+            # The first public reply written by staff stops the SLA clock (SPEC §4).
             ticket.first_response_at = now
             state = ticket.sla_state(now)
             _event(ticket, EventKind.FIRST_RESPONSE, author, ticket.response_due_at.isoformat(),
@@ -245,13 +268,17 @@ def comment_add(
         if ticket.status == Status.NEW:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
-        notify([ticket.requester], ticket=ticket, event=event, compose=lambda: (
-            _("%(author)s replied to %(number)s: %(subject)s") % {
-                "author": author.full_name, "number": ticket.number, "subject": ticket.subject},
-            _("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
-                "author": author.full_name, "number": ticket.number, "body": body},
-        ))
+        cadence.staff_update(ticket, now)
+        if notify_requester:
+            notify([ticket.requester], ticket=ticket, event=event, compose=lambda: (
+                _("%(author)s replied to %(number)s: %(subject)s") % {
+                    "author": author.full_name, "number": ticket.number,
+                    "subject": ticket.subject},
+                _("%(author)s replied to %(number)s:\n\n%(body)s\n") % {
+                    "author": author.full_name, "number": ticket.number, "body": body},
+            ))
     elif not author.is_support_staff:
+        reopened = ticket.status in (Status.RESOLVED, Status.WAITING_ON_CUSTOMER)
         if ticket.status == Status.RESOLVED:
             _event(ticket, EventKind.REOPENED, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
@@ -259,6 +286,9 @@ def comment_add(
         elif ticket.status == Status.WAITING_ON_CUSTOMER:
             _event(ticket, EventKind.STATUS, author, ticket.status, Status.OPEN, at=now)
             ticket.status = Status.OPEN
+        if reopened:
+            # The customer's reply restarts the update cadence from this moment (SPEC §12).
+            cadence.restart(ticket, now)
         notify([ticket.assignee], ticket=ticket, event=event, compose=lambda: (
             _("%(author)s wrote on %(number)s: %(subject)s") % {
                 "author": author.full_name, "number": ticket.number, "subject": ticket.subject},

@@ -32,7 +32,17 @@ from tickets.access import (
     visible_tickets,
 )
 from tickets.forms import PhoneTicketForm, ReplyForm, TicketChangeForm, TicketCreateForm
-from tickets.models import SEVERITY_HELP, Channel, Severity, SlaState, Status, Ticket
+from tickets.incident_links import incident_link, incidents_offered
+from tickets.models import (
+    SEVERITY_HELP,
+    Channel,
+    Incident,
+    IncidentLink,
+    Severity,
+    SlaState,
+    Status,
+    Ticket,
+)
 from tickets.presentation import timeline
 from tickets.search import (
     SORT_KEYS,
@@ -122,6 +132,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
     posted = request.method == "POST"
     form = TicketCreateForm(request.POST, request.FILES) if posted else TicketCreateForm()
+    # SPEC §13: an open incident on the product named is offered; the chosen one is linked.
+    offers = list(incidents_offered(request.POST.get("product", ""))[:5]) if posted else []
+    chosen = request.POST.get("incident", "")
+    incident = next((i for i in offers if str(i.pk) == chosen), None)
     if posted and form.is_valid():
         try:
             with transaction.atomic():
@@ -130,6 +144,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                                                 **form.ticket_fields())
                 for upload in form.cleaned_data["attachments"]:
                     services.attachment_add(ticket=ticket, uploaded_by=user, upload=upload)
+                if incident is not None:
+                    incident_link(incident=incident, ticket=ticket, actor=user)
         except PermissionDenied as exc:
             return _refused(request, str(exc))
         except ValidationError as exc:
@@ -137,9 +153,17 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request %(number)s was filed.")
                              % {"number": ticket.number})
+            if chosen and incident is None:
+                messages.warning(request, _("The incident you chose is no longer open for "
+                                            "this product; your request was filed on its own."))
+            elif incident is not None:
+                messages.info(request, _("It is linked to the major incident “%(title)s”: you "
+                                         "will receive its updates here and by e-mail.")
+                              % {"title": incident.title})
             return redirect("tickets:detail", ticket_id=ticket.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "tickets/new.html", {"form": form, "company": company},
+    return render(request, "tickets/new.html", {"form": form, "company": company,
+                                                "offers": offers, "chosen": chosen},
                   status=status)
 
 
@@ -208,8 +232,14 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFor
         "reply_form": None if closed_to_user else reply_form or ReplyForm(staff=staff),
         "change_form": (change_form or TicketChangeForm(ticket=ticket)) if staff else None,
         "can_take": staff and ticket.assignee_id != user.pk,
+        "incident": _incident_of(ticket),
     }
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def _incident_of(ticket: Ticket) -> Incident | None:
+    link = IncidentLink.objects.filter(ticket_id=ticket.pk).select_related("incident").first()
+    return link.incident if link is not None else None
 
 
 @login_required
@@ -226,7 +256,8 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _live_context(user, ticket)
     if request.GET.get("stamp") == context["live_stamp"]:
         return HttpResponse(status=204)
-    context |= {"severity_help": SEVERITY_HELP[ticket.severity], "live_update": True}
+    context |= {"severity_help": SEVERITY_HELP[ticket.severity], "live_update": True,
+                "incident": _incident_of(ticket)}
     return render(request, "tickets/live.html", context)
 
 

@@ -37,5 +37,19 @@ def enqueue_now(task_name: str, *args: Any) -> bool:
 
 
 def enqueue_on_commit(task_name: str, *args: Any) -> None:
-    """Send ``task_name`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _try_enqueue(task_name, args))
+    """Send ``task_name`` once the current transaction commits (at once outside one). The same
+    nudge asked for again before the commit is sent once: a transaction that writes a thousand
+    outbox rows (an incident update's fan-out batch) nudges the delivery task once, not a
+    thousand times."""
+    key = (task_name, args)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(pending[1], "nudge", None) == key for pending in connection.run_on_commit
+    ):
+        return
+
+    def nudge() -> None:
+        _try_enqueue(task_name, args)
+
+    nudge.nudge = key  # type: ignore[attr-defined]
+    transaction.on_commit(nudge)

@@ -1,7 +1,9 @@
 """Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
 notifications, outbox), ``signatures`` (antivirus-signature change requests), ``reports``
-(monthly service reviews sent) and ``search`` (the full-text index of tickets)."""
+(monthly service reviews sent), ``search`` (the full-text index of tickets), ``cadence`` (the
+update cadence's record) and ``incidents`` (major incidents)."""
 
+from tickets.models.cadence import *  # noqa: F403
 from tickets.models.core import *  # noqa: F403
 from tickets.models.core import (  # noqa: F401  (names used by migrations and tests)
     _OPEN,
@@ -11,6 +13,7 @@ from tickets.models.core import (  # noqa: F401  (names used by migrations and t
     parse_number,
     private_storage,
 )
+from tickets.models.incidents import *  # noqa: F403
 from tickets.models.mail import *  # noqa: F403
 from tickets.models.reports import *  # noqa: F403
 from tickets.models.search import *  # noqa: F403

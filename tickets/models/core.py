@@ -2,6 +2,7 @@
 
 __all__ = [
     "AWAITING_BREACH",
+    "AWAITING_UPDATE",
     "AWAITING_WARNING",
     "OPEN_STATUSES",
     "SEVERITY_HELP",
@@ -101,6 +102,9 @@ AWAITING_BREACH = Q(first_response_at__isnull=True, response_breached_at__isnull
                     status__in=_OPEN)
 AWAITING_WARNING = Q(first_response_at__isnull=True, response_warned_at__isnull=True,
                      response_breached_at__isnull=True, status__in=_OPEN)
+#: Open tickets whose next public staff update is due at ``update_due_at`` (SPEC §12); the
+#: update-cadence job reads them from the partial index ``ticket_update_due``.
+AWAITING_UPDATE = Q(update_due_at__isnull=False, status="open")
 
 
 class Ticket(models.Model):
@@ -140,6 +144,11 @@ class Ticket(models.Model):
     response_breached_at = models.DateTimeField(_("SLA breached at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The update cadence (SPEC §12, ``tickets.cadence``): when the next public staff update is
+    # due (``None`` while no update is due: no cadence, not yet answered, or not open) and how
+    # many intervals passed without one.
+    update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True)
+    updates_missed = models.PositiveIntegerField(_("updates missed"), default=0)
 
     class Meta:
         verbose_name = _("ticket")
@@ -156,6 +165,8 @@ class Ticket(models.Model):
                          name="ticket_warning_due"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_created"),
             models.Index(fields=["status"], name="ticket_status"),
+            models.Index(fields=["update_due_at"], condition=AWAITING_UPDATE,
+                         name="ticket_update_due"),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +214,10 @@ class Comment(models.Model):
                                related_name="comments", verbose_name=_("author"))
     body = models.TextField(_("text"))
     internal = models.BooleanField(_("internal note"), default=False)
+    # A templated notice (e.g. a signature request moved to its next step without words of the
+    # staff member): it informs the customer but is neither a first response nor an update
+    # (SPEC §4, §12).
+    automatic = models.BooleanField(_("automatic notice"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -293,6 +308,10 @@ class EventKind(models.TextChoices):
     DEADLINE = "deadline", _("Response deadline changed")
     REOPENED = "reopened", _("Reopened by the customer")
     SIGNATURE = "signature", _("Signature request status")
+    UPDATE_OVERDUE = "update_overdue", _("Update overdue")
+    INCIDENT = "incident", _("Major incident")
+    VERIFICATION = "verification", _("Fix verification")
+    SAMPLE_DELETED = "sample_deleted", _("Sample deleted")
 
 
 class TicketEvent(models.Model):

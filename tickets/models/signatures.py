@@ -1,6 +1,7 @@
 """Antivirus-signature change requests and database releases (SPEC §7)."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -13,9 +14,11 @@ __all__ = [
     "SIGNATURE_IN_FLIGHT",
     "SIGNATURE_TRANSITIONS",
     "DatabaseRelease",
+    "SignaturePolicy",
     "SignatureRequest",
     "SignatureStatus",
     "SignatureType",
+    "VerificationState",
 ]
 
 
@@ -65,6 +68,50 @@ SIGNATURE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class VerificationState(models.TextChoices):
+    """The customer's answer after a release (SPEC §7 item 4)."""
+
+    PENDING = "pending", _("Waiting for the customer's confirmation")
+    FIXED = "fixed", _("Confirmed fixed by the customer")
+    STILL_DETECTED = "still_detected", _("Still detected, reported by the customer")
+    ASSUMED_FIXED = "assumed_fixed", _("Taken as fixed (no answer in time)")
+
+
+class SignaturePolicy(models.Model):
+    """The terms of signature-change requests that an administrator edits (SPEC §7, §12):
+    one row, seeded by a data migration. ``current()`` reads it."""
+
+    update_interval = models.DurationField(
+        _("update interval while in analysis"), null=True, blank=True,
+        default=timedelta(hours=24),
+        help_text=_("A public update of the expert group is due this long after the last one, "
+                    "around the clock, until the request is released or rejected. Empty: no "
+                    "update cadence."),
+    )
+    verification_window = models.DurationField(
+        _("time to confirm a fix"), default=timedelta(days=7),
+        help_text=_("After a release, a request the customer does not confirm within this "
+                    "time is taken as fixed."),
+    )
+    sample_retention = models.DurationField(
+        _("sample retention after closing"), default=timedelta(days=30),
+        help_text=_("The bytes of a sample are deleted this long after its request is closed; "
+                    "its SHA-256, size and name are kept."),
+    )
+
+    class Meta:
+        verbose_name = _("signature request policy")
+        verbose_name_plural = _("signature request policy")
+
+    def __str__(self) -> str:
+        return str(_("Signature request policy"))
+
+    @classmethod
+    def current(cls) -> "SignaturePolicy":
+        """The row an administrator edits; its field defaults when there is none yet."""
+        return cls.objects.order_by("pk").first() or cls()
+
+
 def sample_path(instance: "SignatureRequest", filename: str) -> str:
     # Generated name, no extension: a sample never gets a name a system would execute.
     return f"samples/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
@@ -94,12 +141,24 @@ class SignatureRequest(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     customer_informed_at = models.DateTimeField(_("customer informed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Fix verification (SPEC §7 item 4): set by a release, answered by the customer or taken as
+    # fixed by the beat job once ``verification_due_at`` has passed.
+    verification_state = models.CharField(_("fix verification"), max_length=16, blank=True,
+                                          choices=VerificationState.choices)
+    verification_at = models.DateTimeField(_("verification at"), null=True, blank=True)
+    verification_due_at = models.DateTimeField(_("confirmation due by"), null=True, blank=True)
+    # Chain of custody: the bytes are deleted after closing; hash, size and name stay.
+    sample_deleted_at = models.DateTimeField(_("sample deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature change request")
         verbose_name_plural = _("signature change requests")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"], name="sigreq_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="sigreq_status_created"),
+            models.Index(fields=["verification_due_at"], name="sigreq_verification_due",
+                         condition=models.Q(verification_state="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.number} {self.get_type_display()}"

@@ -43,3 +43,26 @@ def deadline_for(ticket: Ticket, now: datetime) -> Deadline:
         text = _("breached; now due in %(duration)s") % {"duration": format_duration(seconds)}
         return Deadline("breached", text, str(state.label))
     return Deadline(str(state.value), time_left_text(seconds), str(state.label))
+
+
+@dataclass(frozen=True)
+class UpdateDue:
+    """What the queue shows about a row's update cadence (SPEC §12), beside the first-response
+    clock."""
+
+    #: ``overdue`` (red) or ``due`` (neutral).
+    tone: str
+    text: str
+
+
+def update_due_for(ticket: Ticket, now: datetime) -> UpdateDue | None:
+    """``update in 40 min``, or ``update overdue 5 min`` until the SLA job flags it; ``None``
+    when no update is due. Pure: reads only the ticket's own fields."""
+    if ticket.update_due_at is None:
+        return None
+    seconds = int((ticket.update_due_at - now).total_seconds())
+    if seconds >= 0:
+        return UpdateDue("due", _("update in %(duration)s") % {
+            "duration": format_duration(seconds)})
+    return UpdateDue("overdue", _("update overdue %(duration)s") % {
+        "duration": format_duration(seconds)})

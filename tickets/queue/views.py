@@ -28,7 +28,7 @@ from accounts.models import Company, User
 from support_portal.kernel.pagination import QUEUE_PAGE_SIZE
 from tickets.models import Kind, Severity, Status, Ticket
 from tickets.queue.api import QueueFiltersInput
-from tickets.queue.presentation import Deadline, deadline_for
+from tickets.queue.presentation import Deadline, UpdateDue, deadline_for, update_due_for
 from tickets.queue.selectors import QueueFilters, QueuePaginator, queue_for
 
 #: Seconds between two refreshes of the results by htmx.
@@ -63,6 +63,8 @@ class Row:
     deadline: Deadline
     plan_code: str
     plan_label: str
+    #: The next customer update due (SPEC §12), or ``None``.
+    update: UpdateDue | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             deadline_for(ticket, now),
             ticket.plan.code,
             str(PLAN_LABELS.get(ticket.plan.code, ticket.plan.name)),
+            update_due_for(ticket, now),
         )
         for ticket in page
     ]

@@ -26,8 +26,9 @@ CHUNK = 2000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: The ticket fields a row needs (``Ticket.sla_state`` reads the last five).
-FIELDS = ("id", "subject", "severity", "status", "created_at", "resolved_at", "response_due_at",
-          "response_warn_at", "first_response_at", "response_warned_at", "response_breached_at")
+FIELDS = ("id", "subject", "severity", "status", "created_at", "resolved_at", "updates_missed",
+          "response_due_at", "response_warn_at", "first_response_at", "response_warned_at",
+          "response_breached_at")
 
 
 class _Lines:
@@ -48,12 +49,13 @@ def _time(value: datetime | None, tz: ZoneInfo) -> str:
 
 
 def ticket_row(ticket: Ticket, tz: ZoneInfo, now: datetime) -> list[object]:
-    """One CSV row. ``updates_missed`` is empty until the update cadence (SPEC §12) counts
-    missed updates on the ticket: empty means "not measured", never "none missed"."""
+    """One CSV row. ``updates_missed``: the update-cadence intervals (SPEC §12) that passed
+    without a public staff update, so far."""
     return [
         ticket.number, _text(ticket.subject), ticket.severity, _time(ticket.created_at, tz),
         _time(ticket.response_due_at, tz), _time(ticket.first_response_at, tz),
-        ticket.sla_state(now), "", ticket.status, _time(ticket.resolved_at, tz),
+        ticket.sla_state(now), ticket.updates_missed, ticket.status,
+        _time(ticket.resolved_at, tz),
     ]
 
 

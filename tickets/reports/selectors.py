@@ -100,7 +100,7 @@ class MonthReport:
     complete: bool
     filed: dict[str, int]
     sla: SlaCounts
-    #: Updates on time ÷ updates due (SPEC §12); ``None`` until the cadence is recorded.
+    #: Updates on time ÷ updates due (SPEC §12); ``None`` when no update was due.
     update_compliance: float | None
     first_response: dict[str, dict[str, int | None]]
     signatures: dict[str, int | None]
@@ -135,7 +135,8 @@ def month_tickets(company: Company, period: Period) -> QuerySet[Ticket]:
 def month_report(company: Company, month: date, now: datetime | None = None) -> MonthReport:
     """The month's figures and lists. Queries: filed by severity, SLA counts, first-response
     percentiles, weekly filed, weekly responded, signature figures, breaches, signature
-    requests, shared notes — nine, whatever the number of tickets (the company and its TAM
+    requests, shared notes, update compliance — ten, whatever the number of tickets (the
+    company and its TAM
     are loaded by the caller)."""
     now = now or timezone.now()
     tz = company_tz(company)

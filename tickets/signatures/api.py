@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -22,7 +22,13 @@ from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import paginated
 from support_portal.kernel.parsers import BoundedJSONParser
 from tickets import limits
-from tickets.models import DatabaseRelease, SignatureRequest, SignatureStatus, SignatureType
+from tickets.models import (
+    DatabaseRelease,
+    SignatureRequest,
+    SignatureStatus,
+    SignatureType,
+    VerificationState,
+)
 from tickets.signatures import services as sig
 from tickets.signatures.access import access_signature_request, visible_signature_requests
 
@@ -37,6 +43,15 @@ class SignatureEventOutput(serializers.Serializer):
     by = serializers.CharField(source="actor.full_name", default=None)
 
 
+class VerificationOutput(serializers.Serializer):
+    """SPEC §7 item 4: the customer's answer after a release."""
+
+    state = serializers.ChoiceField(choices=VerificationState.choices)
+    at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True, help_text="While pending: when no "
+                                       "answer is taken as fixed.")
+
+
 class SignatureRequestOutput(serializers.ModelSerializer):
     ticket = serializers.IntegerField(source="ticket_id")
     number = serializers.CharField(source="ticket.number")
@@ -47,13 +62,24 @@ class SignatureRequestOutput(serializers.ModelSerializer):
     released_at = serializers.DateTimeField(source="release.released_at", default=None)
     sample_url = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField()
 
     class Meta:
         model = SignatureRequest
         fields = ["id", "ticket", "number", "type", "status", "product", "product_version",
                   "database_version", "description", "object_url", "sha256", "sample_name",
                   "sample_size", "sample_url", "release_version", "released_at",
-                  "rejection_reason", "customer_informed_at", "created_at", "events"]
+                  "rejection_reason", "customer_informed_at", "created_at", "events",
+                  "verification", "sample_deleted_at"]
+
+    @extend_schema_field(VerificationOutput(allow_null=True))
+    def get_verification(self, request: SignatureRequest) -> dict[str, Any] | None:
+        """``None`` until the first release."""
+        if not request.verification_state:
+            return None
+        return VerificationOutput({"state": request.verification_state,
+                                   "at": request.verification_at,
+                                   "due_at": request.verification_due_at}).data
 
     def get_sample_url(self, request: SignatureRequest) -> str | None:
         if not request.sample:
@@ -144,15 +170,28 @@ def _record_sample_download(request: Request, user: User, found: SignatureReques
                  detail={"ticket": found.ticket.number, "sha256": found.sha256, "as": form})
 
 
+SAMPLE_GONE = OpenApiResponse(description="The sample's bytes were deleted after the retention "
+                                          "that follows closing; hash, size and name stay.")
+
+
+def _no_sample(found: SignatureRequest) -> Response:
+    if found.sample_deleted_at is not None:
+        # Chain of custody (SPEC §7): the bytes are gone after the retention; the hash stays.
+        return Response({"detail": _("The sample was deleted on %(at)s, after the request was "
+                                     "closed; its SHA-256 is %(sha256)s.") % {
+            "at": found.sample_deleted_at.isoformat(), "sha256": found.sha256}}, status=410)
+    return Response({"detail": _("This request has no sample file.")}, status=404)
+
+
 class SampleDownloadApi(APIView):
     """The sample as stored, always as a download (never rendered)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 410: SAMPLE_GONE})
     def get(self, request: Request, request_id: int) -> HttpResponseBase | Response:
         user = request_user(request)
         found = access_signature_request(user, request_id)
         if not found.sample:
-            return Response({"detail": _("This request has no sample file.")}, status=404)
+            return _no_sample(found)
         with transaction.atomic():
             _record_sample_download(request, user, found, "file")
             return private_download(found.sample, f"{found.ticket.number}-sample.bin")
@@ -161,13 +200,13 @@ class SampleDownloadApi(APIView):
 class SampleZipApi(APIView):
     """Staff only: the sample inside an AES-encrypted zip, password ``infected``."""
 
-    @extend_schema(responses={(200, "application/zip"): bytes})
+    @extend_schema(responses={(200, "application/zip"): bytes, 410: SAMPLE_GONE})
     def get(self, request: Request, request_id: int) -> HttpResponseBase | Response:
         user = request_user(request)
         found = access_signature_request(user, request_id)
         require_staff(user)
         if not found.sample:
-            return Response({"detail": _("This request has no sample file.")}, status=404)
+            return _no_sample(found)
         buffer = io.BytesIO()
         with pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED,
                                  encryption=pyzipper.WZ_AES) as archive:

@@ -118,6 +118,12 @@ class TransitionForm(forms.Form):
         help_text=_("Sent to the customer, e.g. “the detection is correct: the file is a "
                     "dropper”."),
     )
+    message = forms.CharField(
+        label=_("Message to the customer (optional)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Added to the step's notice. Without your own words the notice is "
+                    "automatic: it does not count as a response or an update."),
+    )
 
     def __init__(self, *args: Any, step: str, **kwargs: Any) -> None:
         # One form per step on the same page: ids must differ, names stay what the view reads.
@@ -132,7 +138,23 @@ class TransitionForm(forms.Form):
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values, as keyword arguments of ``signature_request_transition``."""
         return {name: self.cleaned_data[name]
-                for name in ("to", "release_version", "released_at", "reason")}
+                for name in ("to", "release_version", "released_at", "reason", "message")}
+
+
+class ConfirmForm(forms.Form):
+    """The customer's answer after a release (SPEC §7 item 4)."""
+
+    fixed = forms.TypedChoiceField(
+        label=_("With the released databases, is the problem fixed?"),
+        choices=[("yes", _("Yes, it is fixed")),
+                 ("no", _("No, the object is still detected (or still missed)"))],
+        coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("If it is not fixed: what you see now (detection name, product and database "
+                    "version). The expert group reads it."),
+    )
 
 
 class DatabaseReleaseForm(forms.Form):

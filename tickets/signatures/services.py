@@ -2,7 +2,11 @@
 
 A request is a ticket of kind ``signature_change`` (so it has the SLA clock and a queue place)
 plus a ``SignatureRequest`` row. Each expert step posts a public reply on the ticket — which
-reaches the customer by e-mail and in the timeline — and records a status event.
+reaches the customer by e-mail and in the timeline — and records a status event. A step posted
+without words of the expert's own is an automatic notice: it informs the customer but is
+neither the first response nor an update (SPEC §4, §12); with their words (a message, or the
+reason of a rejection) it is a written reply and counts. A release asks the customer to
+confirm the fix (``tickets.signatures.verification``).
 """
 
 import re
@@ -26,10 +30,12 @@ from tickets.models import (
     DatabaseRelease,
     EventKind,
     Kind,
+    SignaturePolicy,
     SignatureRequest,
     SignatureStatus,
     SignatureType,
     TicketEvent,
+    VerificationState,
 )
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -147,8 +153,10 @@ def _step_message(request: SignatureRequest, status: str) -> str:
 @transaction.atomic
 def signature_request_transition(
     *, request: SignatureRequest, actor: User, to: str, release_version: str = "",
-    released_at: datetime | None = None, reason: str = "",
+    released_at: datetime | None = None, reason: str = "", message: str = "",
 ) -> SignatureRequest:
+    """Move the request one step. ``message``: the expert's own words for the customer, added
+    to the step's notice (which then counts as a reply written by staff)."""
     if not actor.is_expert:
         raise PermissionDenied(_("Only the virus-analysis expert group can move a signature "
                                  "request."))
@@ -179,6 +187,14 @@ def signature_request_transition(
             version=release_version, released_at=when, expedited=True, created_by=actor,
         )
         request.decided_at = now
+        # SPEC §7 item 4: the customer is asked to confirm the fix; no answer in time is
+        # taken as fixed.
+        TicketEvent.objects.create(ticket=request.ticket, kind=EventKind.VERIFICATION,
+                                   actor=actor, old_value=request.verification_state,
+                                   new_value=VerificationState.PENDING, created_at=now)
+        request.verification_state = VerificationState.PENDING
+        request.verification_at = now
+        request.verification_due_at = now + SignaturePolicy.current().verification_window
     elif to == SignatureStatus.REJECTED:
         reason = reason.strip()
         if not reason:
@@ -192,15 +208,19 @@ def signature_request_transition(
     TicketEvent.objects.create(ticket=request.ticket, kind=EventKind.SIGNATURE, actor=actor,
                                old_value=request.status, new_value=to, created_at=now)
     request.status = to
-    # The public reply is how the customer is informed: timeline + e-mail, and as the first
-    # qualified response it also stops the SLA clock.
-    # The step message is a public reply the customer reads (timeline and e-mail): written in
-    # the requester's language and time zone, whatever the expert's.
+    # The public reply is how the customer is informed: timeline + e-mail. The step message is
+    # written in the requester's language and time zone, whatever the expert's. Only words of
+    # the expert make it a qualified response (the rejection's reason is theirs).
     requester = request.ticket.requester
     with translation.override(requester.language or settings.LANGUAGE_CODE), \
             timezone.override(zone_of(requester)):
         body = _step_message(request, to)
-    services.comment_add(ticket=request.ticket, author=actor, body=body)
+    message = message.strip()
+    if message:
+        body = f"{body}\n\n{message}"
+    written = bool(message) or to == SignatureStatus.REJECTED
+    services.comment_add(ticket=request.ticket, author=actor, body=body,
+                         automatic=not written)
     if to in (SignatureStatus.RELEASED, SignatureStatus.REJECTED):
         request.customer_informed_at = now
         # The step message above already told the customer.

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tickets.signatures import api, views
+from tickets.signatures import api, verification_api, views
 
 urlpatterns = [
     path("", views.signature_list, name="list"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("releases/", views.release_list, name="releases"),
     path("<int:request_id>/", views.signature_detail, name="detail"),
     path("<int:request_id>/transition/", views.signature_transition, name="transition"),
+    path("<int:request_id>/confirm/", views.signature_confirm, name="confirm"),
 ]
 
 api_urlpatterns = [
@@ -24,6 +25,10 @@ api_urlpatterns = [
          name="api-signature-sample"),
     path("signature-requests/<int:request_id>/sample.zip", api.SampleZipApi.as_view(),
          name="api-signature-sample-zip"),
+    path("signature-requests/<int:request_id>/confirm/", verification_api.ConfirmApi.as_view(),
+         name="api-signature-confirm"),
+    path("signature-requests/<int:request_id>/custody/", verification_api.CustodyApi.as_view(),
+         name="api-signature-custody"),
     path("database-releases/", api.DatabaseReleaseListApi.as_view(),
          name="api-database-releases"),
 ]

@@ -29,10 +29,18 @@ from tickets.models import (
     EventKind,
     SignatureRequest,
     SignatureStatus,
+    VerificationState,
 )
 from tickets.signatures import services as sig
 from tickets.signatures.access import access_signature_request, visible_signature_requests
-from tickets.signatures.forms import DatabaseReleaseForm, SignatureRequestForm, TransitionForm
+from tickets.signatures.custody import custody_for
+from tickets.signatures.forms import (
+    ConfirmForm,
+    DatabaseReleaseForm,
+    SignatureRequestForm,
+    TransitionForm,
+)
+from tickets.signatures.verification import signature_request_confirm
 
 # --- List ----------------------------------------------------------------------------------
 
@@ -199,7 +207,7 @@ def _status_label(value: str) -> str:
 
 def _render_detail(request: HttpRequest, found: SignatureRequest, *,
                    bound: TransitionForm | None = None, error: str = "",
-                   status: int = 200) -> HttpResponse:
+                   confirm_form: ConfirmForm | None = None, status: int = 200) -> HttpResponse:
     user = page_user(request)
     ticket = found.ticket
     events = visible_events(user, ticket).filter(kind=EventKind.SIGNATURE)
@@ -221,6 +229,12 @@ def _render_detail(request: HttpRequest, found: SignatureRequest, *,
         "expert": user.is_expert,
         # On top too, as the form may be out of sight, or no longer offered (a stale form).
         "action_error": error or (" ".join(_form_messages(bound)) if bound else ""),
+        # SPEC §7 item 4 and the chain of custody.
+        "verification": (VerificationState(found.verification_state)
+                         if found.verification_state else None),
+        "confirm_form": (confirm_form or ConfirmForm(auto_id="id_confirm_%s")) if (
+            user.is_contact and found.verification_state == VerificationState.PENDING) else None,
+        "custody": custody_for(found),
     }, status=status)
 
 
@@ -231,6 +245,28 @@ def _form_messages(form: TransitionForm) -> list[str]:
 @login_required
 def signature_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return _render_detail(request, access_signature_request(page_user(request), request_id))
+
+
+@login_required
+@require_POST
+def signature_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The customer's answer after a release: fixed, or still detected (SPEC §7 item 4)."""
+    user = page_user(request)
+    found = access_signature_request(user, request_id)  # another company's: 404
+    form = ConfirmForm(request.POST, auto_id="id_confirm_%s")
+    if not form.is_valid():
+        return _render_detail(request, found, confirm_form=form, status=400)
+    try:
+        signature_request_confirm(request=found, actor=user, **form.cleaned_data)
+    except ConflictError as exc:
+        return _render_detail(request, found, error=exc.message, status=409)
+    if form.cleaned_data["fixed"]:
+        messages.success(request, _("Thank you: the fix is confirmed and %(number)s is closed.")
+                         % {"number": found.ticket.number})
+    else:
+        messages.success(request, _("Thank you: %(number)s is back with the expert group, with "
+                                    "your note.") % {"number": found.ticket.number})
+    return redirect("signatures:detail", request_id=found.pk)
 
 
 _DONE_MESSAGES = {

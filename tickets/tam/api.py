@@ -59,6 +59,10 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
         "responded_90d": d.responded_90d,
         "breaches_30d": d.breaches_30d,
         "breaches_90d": d.breaches_90d,
+        "update_compliance_30d": d.update_compliance_30d,
+        "update_compliance_90d": d.update_compliance_90d,
+        "updates_due_30d": d.updates_due_30d,
+        "updates_due_90d": d.updates_due_90d,
         "first_response_90d": d.first_response,
         "weekly": d.weekly,
         "signature_requests_in_flight": [
@@ -77,6 +81,8 @@ class DashboardApi(APIView):
         "compliance_30d": serializers.FloatField(allow_null=True),
         "compliance_90d": serializers.FloatField(allow_null=True),
         "breaches_30d": serializers.IntegerField(),
+        "update_compliance_30d": serializers.FloatField(allow_null=True),
+        "update_compliance_90d": serializers.FloatField(allow_null=True),
     })})
     def get(self, request: Request, company_id: int) -> Response:
         company = access_company_dashboard(request_user(request), company_id)

@@ -52,6 +52,11 @@ class Dashboard:
     notes: list[ProactiveNote]
     license_days_left: int
     generated_at: datetime = field(default_factory=timezone.now)
+    # Update compliance (SPEC §12): updates on time ÷ updates due over 30 and 90 days.
+    update_compliance_30d: float | None = None
+    update_compliance_90d: float | None = None
+    updates_due_30d: int = 0
+    updates_due_90d: int = 0
 
 
 def _weeks(now: datetime) -> list[date]:
@@ -77,7 +82,8 @@ def weekly_trend(tickets: Any, now: datetime) -> list[dict[str, Any]]:
 def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
     """All figures of one account. Queries: company (by the caller), contacts, open counts,
     SLA counts, first-response percentiles, weekly filed, weekly responded, signature
-    requests in flight, notes — nine, however many tickets the account has."""
+    requests in flight, notes, update compliance — ten, however many tickets the account
+    has."""
     now = now or timezone.now()
     tickets = Ticket.objects.filter(company_id=company.pk)
     contacts = list(Contact.objects.filter(company_id=company.pk).select_related("user")
@@ -98,6 +104,7 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         ).select_related("ticket").order_by("created_at")
     )
     notes = list(ProactiveNote.objects.filter(company_id=company.pk).select_related("author"))
+    updates = metrics.update_counts(tickets, periods)
     return Dashboard(
         company=company, contacts=contacts,
         contacts_active=sum(1 for c in contacts if c.is_active),
@@ -110,6 +117,9 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         weekly=weekly_trend(tickets, now), signature_requests=in_flight, notes=notes,
         license_days_left=(company.license_valid_until - timezone.localdate(now)).days,
         generated_at=now,
+        update_compliance_30d=updates["30d"].compliance,
+        update_compliance_90d=updates["90d"].compliance,
+        updates_due_30d=updates["30d"].due, updates_due_90d=updates["90d"].due,
     )
 
 

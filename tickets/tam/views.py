@@ -205,6 +205,13 @@ def _render_account(
         "can_write": may_write,
         "form": (form or NoteForm()) if may_write else None,
         "add_note_url": reverse("tam:add_note", args=[company.pk]),
+        # SPEC §12: updates on time ÷ updates due.
+        "update_tiles": [
+            (_("Update compliance, 30 days"), d.update_compliance_30d, d.updates_due_30d,
+             "update-compliance-30d"),
+            (_("Update compliance, 90 days"), d.update_compliance_90d, d.updates_due_90d,
+             "update-compliance-90d"),
+        ],
     }
     return render(request, "tam/account.html", context, status=status)
 

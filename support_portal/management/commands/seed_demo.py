@@ -21,7 +21,9 @@ from accounts.models import Company, Contact, Plan, Role, User
 from sla import jobs as sla_jobs
 from support_portal.management.demo_history import seed_history
 from tickets import services as ticket_services
-from tickets.models import Ticket
+from tickets.incident_links import incident_link
+from tickets.incidents import services as incident_services
+from tickets.models import OPEN_STATUSES, Incident, Ticket
 
 DEMO_PASSWORD = "support-demo-2026"
 #: The demo staff's authenticator-app secret (base32), set only in demo mode (DEBUG).
@@ -113,8 +115,31 @@ class Command(BaseCommand):
                              engineers=[users["engineer@demo.example"],
                                         users["engineer2@demo.example"]])
                 self._seed_tickets(company, users)
+        self._seed_incident(users)
         sla_jobs.scan()
         self._print_sign_in()
+
+    def _seed_incident(self, users: dict[str, User]) -> None:
+        """A major incident (SPEC §13) with two affected accounts' tickets and one update, so
+        their contacts see the banner."""
+        if Incident.objects.exists():
+            return
+        engineer = users["engineer@demo.example"]
+        incident = incident_services.incident_create(
+            actor=engineer, title="Morning signature update quarantines a payroll tool",
+            description="Today's 06:00 antivirus-database update detects a common payroll "
+                        "client as a trojan on access.",
+            severity=2, product="Endpoint Security")
+        for name in ("Northwind Bank", "Contoso Health"):
+            ticket = Ticket.objects.filter(company__name=name, status__in=OPEN_STATUSES) \
+                .order_by("pk").first()
+            if ticket is not None:
+                incident_link(incident=incident, ticket=ticket, actor=engineer)
+        update = incident_services.incident_post_update(
+            incident=incident, author=engineer, status="identified",
+            body="We identified the signature; a corrected database update is being tested. "
+                 "Until then, exclude the payroll client's folder from on-access scanning.")
+        incident_services.fan_out(update.pk)
 
     def _seed_tickets(self, company: Company, users: dict[str, User]) -> None:
         """A spread: breached, at risk, on track, answered in time and late, resolved."""
