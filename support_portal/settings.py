@@ -461,9 +461,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "support_portal.kernel.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Everything goes through the root handler once: Django's own console handler would
+        # print each record a second time in DEBUG.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint logs every step of every PDF at INFO.

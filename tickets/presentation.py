@@ -96,10 +96,10 @@ def _event_entry(event: TicketEvent) -> Entry:
     elif kind == EventKind.DEADLINE:
         old, new = _when(old), _when(new)
     elif kind == EventKind.FIRST_RESPONSE:
-        note = _("due %(at)s") % {"at": _when(old)}
+        note = _("due %(at)s") % {"at": _when(old)} if old else ""
         old, new = "", _label(SlaState, new)
     elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
-        note = _("deadline %(at)s") % {"at": _when(new)}
+        note = _("deadline %(at)s") % {"at": _when(new)} if new else ""
         old = new = ""
     elif kind == EventKind.UPDATE_OVERDUE:
         note = _("an update was due %(at)s") % {"at": _when(new)}

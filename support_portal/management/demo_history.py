@@ -26,6 +26,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    VerificationState,
 )
 
 #: Tickets a month and the share answered in time, per demo account.
@@ -98,14 +99,15 @@ def seed_history(company: Company, *, engineers: list[User], expert: User,
 def _ticket(company: Company, rng: random.Random, requester: User, engineer: User,
             severity: int, filed: datetime, due: datetime, warn: datetime,
             answered: datetime, now: datetime, *, subject: str,
-            kind: str = Kind.INCIDENT) -> Ticket:
+            kind: str = Kind.INCIDENT, product: str = "", product_version: str = "") -> Ticket:
     late = answered > due
     resolved = answered + timedelta(hours=rng.uniform(2, 96))
     closed = resolved + timedelta(days=7) if resolved + timedelta(days=7) < now else None
     ticket = Ticket.objects.create(
         company=company, requester=requester, subject=subject, severity=severity, kind=kind,
         description=f"{subject}. Seen on several machines; logs attached to the first reply.",
-        product=rng.choice(PRODUCTS), product_version=rng.choice(["12.0", "12.1", "11.5"]),
+        product=product or rng.choice(PRODUCTS),
+        product_version=product_version or rng.choice(["12.0", "12.1", "11.5"]),
         channel=rng.choice(["portal", "portal", "api", "email", "phone"]), plan=company.plan,
         priority_tier=company.plan.priority_tier, status=Status.CLOSED if closed else
         Status.RESOLVED, assignee=engineer, created_at=filed, response_due_at=due,
@@ -120,12 +122,14 @@ def _ticket(company: Company, rng: random.Random, requester: User, engineer: Use
                     new_value=ticket.channel, created_at=filed),
         TicketEvent(ticket=ticket, kind=EventKind.REPLY, actor=engineer, created_at=answered),
         TicketEvent(ticket=ticket, kind=EventKind.FIRST_RESPONSE, actor=engineer,
-                    new_value="met_late" if late else "met", created_at=answered),
+                    old_value=due.isoformat(), new_value="met_late" if late else "met",
+                    created_at=answered),
         TicketEvent(ticket=ticket, kind=EventKind.STATUS, actor=engineer, old_value="open",
                     new_value="resolved", created_at=resolved),
     ]
     if late:
-        events.append(TicketEvent(ticket=ticket, kind=EventKind.SLA_BREACH, created_at=due))
+        events.append(TicketEvent(ticket=ticket, kind=EventKind.SLA_BREACH,
+                                  new_value=due.isoformat(), created_at=due))
     if closed:
         events.append(TicketEvent(ticket=ticket, kind=EventKind.STATUS, actor=engineer,
                                   old_value="resolved", new_value="closed", created_at=closed))
@@ -146,7 +150,8 @@ def _signature_requests(company: Company, rng: random.Random, contacts: list[Use
         kind = rng.choice([SignatureType.FALSE_POSITIVE, SignatureType.FALSE_NEGATIVE])
         ticket = _ticket(company, rng, rng.choice(contacts), expert, 2, filed, due, warn,
                          answered, now, kind=Kind.SIGNATURE_CHANGE,
-                         subject=f"{SignatureType(kind).label}: Endpoint Security 12.1")
+                         subject=f"{SignatureType(kind).label}: Endpoint Security 12.1",
+                         product="Endpoint Security", product_version="12.1")
         decided = answered + timedelta(hours=rng.uniform(3, 40))
         released = rng.random() < 0.8
         release = None
@@ -160,5 +165,18 @@ def _signature_requests(company: Company, rng: random.Random, contacts: list[Use
             status=SignatureStatus.RELEASED if released else SignatureStatus.REJECTED,
             release=release, decided_at=decided, customer_informed_at=decided,
             rejection_reason="" if released else "The detection is correct: the file is a "
-            "repackaged remote-access tool.", created_at=filed)
+            "repackaged remote-access tool.", created_at=filed,
+            verification_state=VerificationState.FIXED if released else "",
+            verification_at=decided + timedelta(hours=20) if released else None)
+        outcome = SignatureStatus.RELEASED if released else SignatureStatus.REJECTED
+        TicketEvent.objects.bulk_create([
+            TicketEvent(ticket=ticket, kind=EventKind.SIGNATURE, actor=ticket.requester,
+                        new_value=SignatureStatus.RECEIVED, created_at=filed),
+            TicketEvent(ticket=ticket, kind=EventKind.SIGNATURE, actor=expert,
+                        old_value=SignatureStatus.RECEIVED, new_value=SignatureStatus.IN_ANALYSIS,
+                        created_at=answered),
+            TicketEvent(ticket=ticket, kind=EventKind.SIGNATURE, actor=expert,
+                        old_value=SignatureStatus.IN_ANALYSIS, new_value=outcome,
+                        created_at=decided),
+        ])
         filed += timedelta(days=rng.uniform(8, 16))
