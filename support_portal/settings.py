@@ -461,7 +461,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors": {"()": "support_portal.kernel.logging.ClientErrorsWithoutTraceback"}},
+    "filters": {
+        "client_errors": {"()": "support_portal.kernel.logging.ClientErrorsWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

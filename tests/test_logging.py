@@ -61,7 +61,7 @@ def test_a_refused_request_is_logged_once_without_a_traceback():
     printed twice by Django's own handler."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "support_portal.settings", "DEBUG": "true",
            "ALLOWED_HOSTS": "testserver"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,  # noqa: S603
                             env=env, cwd=ROOT, timeout=60, check=False)
     assert "logged" in result.stdout, result.stderr
     assert result.stderr.count("Forbidden (Permission denied): /tam/") == 1, result.stderr
