@@ -65,3 +65,29 @@ def test_the_admin_adds_a_contact_through_the_service(client, admin, company_a):
 def test_non_admin_staff_cannot_open_the_admin(client, engineer):
     client.force_login(engineer)
     assert client.get("/admin/").status_code == 302
+
+
+def test_each_start_of_the_demo_shows_a_fresh_spread():
+    """The demo's current tickets are dated relative to now at every start, so an hour later
+    the queue still shows tickets on track and at risk, not only breached ones."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from tickets.models import Ticket
+
+    def unanswered_states() -> set[str]:
+        now = timezone.now()
+        return {t.sla_state(now) for t in Ticket.objects.filter(
+            company__name="Northwind Bank", first_response_at__isnull=True,
+            description__endswith="since this morning.")}
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert {"on_track", "at_risk"} <= unanswered_states()
+    total = Ticket.objects.count()
+    with time_machine.travel(timezone.now() + timedelta(hours=10), tick=False):
+        assert unanswered_states() == {"breached"}  # what a stale demo looked like
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert {"on_track", "at_risk"} <= unanswered_states()
+    assert Ticket.objects.count() == total  # replaced, not added

@@ -66,6 +66,9 @@ COMPANIES: list[tuple[str, str, str, str | None, str, int, list[tuple[str, str]]
 PRODUCTS = ["Endpoint Security", "Mail Gateway", "Security Center", "File Server Protection"]
 
 # subject, severity, minutes ago, first reply after (minutes) or None, final status
+#: How the spread's tickets end their description: how ``_respread`` finds them again.
+SPREAD_DESCRIPTION = "Observed on several endpoints since this morning."
+
 DEMO_TICKETS = [
     ("Servers crash after the latest update", 1, 50, None, "new"),
     ("Quarantine fills the system disk", 2, 200, None, "new"),
@@ -115,6 +118,10 @@ class Command(BaseCommand):
                              engineers=[users["engineer@demo.example"],
                                         users["engineer2@demo.example"]])
                 self._seed_tickets(company, users)
+            elif company.license_is_valid():
+                # Each start of the demo shows the same spread again (breached, at risk, on
+                # track, answered): the clock has moved on since the last start.
+                self._respread(company, users)
         self._seed_incident(users)
         sla_jobs.scan()
         self._print_sign_in()
@@ -123,6 +130,7 @@ class Command(BaseCommand):
         """A major incident (SPEC §13) with two affected accounts' tickets and one update, so
         their contacts see the banner."""
         if Incident.objects.exists():
+            self._relink_incident(users)
             return
         engineer = users["engineer@demo.example"]
         incident = incident_services.incident_create(
@@ -141,6 +149,28 @@ class Command(BaseCommand):
                  "Until then, exclude the payroll client's folder from on-access scanning.")
         incident_services.fan_out(update.pk)
 
+    def _respread(self, company: Company, users: dict[str, User]) -> None:
+        """Replace the company's spread of current tickets with a fresh one, relative to now.
+        Only the spread's own tickets (``SPREAD_DESCRIPTION``) are replaced; the history and
+        anything a visitor filed stay."""
+        Ticket.objects.filter(company=company,
+                              description__endswith=SPREAD_DESCRIPTION).delete()
+        self._seed_tickets(company, users)
+
+    def _relink_incident(self, users: dict[str, User]) -> None:
+        """After a re-spread, the demo incident's affected accounts are linked again."""
+        incident = Incident.objects.exclude(status="resolved").order_by("pk").first()
+        if incident is None:
+            return
+        for name in ("Northwind Bank", "Contoso Health"):
+            if incident.links.filter(ticket__company__name=name).exists():
+                continue
+            ticket = Ticket.objects.filter(company__name=name, status__in=OPEN_STATUSES,
+                                           incident_link__isnull=True).order_by("pk").first()
+            if ticket is not None:
+                incident_link(incident=incident, ticket=ticket,
+                              actor=users["engineer@demo.example"])
+
     def _seed_tickets(self, company: Company, users: dict[str, User]) -> None:
         """A spread: breached, at risk, on track, answered in time and late, resolved."""
         rng = random.Random(company.pk)
@@ -149,7 +179,7 @@ class Command(BaseCommand):
         for i, (subject, severity, age, answered_after, status) in enumerate(DEMO_TICKETS):
             ticket = ticket_services.ticket_create(
                 requester=contacts[i % len(contacts)], subject=subject, severity=severity,
-                description=f"{subject}. Observed on several endpoints since this morning.",
+                description=f"{subject}. {SPREAD_DESCRIPTION}",
                 product=rng.choice(PRODUCTS), product_version=rng.choice(["12.0", "12.1", "11.5"]),
                 channel=rng.choice(["portal", "api", "phone"]),
             )
