@@ -6,19 +6,39 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
-from accounts.models import Company, Contact, Plan, User
+from accounts import audit, services
+from accounts.models import STAFF_ROLES, Company, Contact, Plan, Role, User
 from support_portal.kernel.errors import ConflictError
+
+
+class UserRoleChangeForm(UserChangeForm):
+    """A role changes only between staff roles: a contact belongs to a company (its contact
+    record carries the limit and the tenant), so no one becomes or stops being a contact
+    here."""
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        was = self.instance.role
+        if role != was and (role not in STAFF_ROLES or was not in STAFF_ROLES):
+            raise ValidationError(_("Only a staff member's role can change, to engineer, tam, "
+                                    "expert or admin."))
+        return role
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Role changes go through ``accounts.services.user_change_role`` and new staff are
+    recorded, so both land in the audit log (SPEC §14) as they do through the API."""
+
+    form = UserRoleChangeForm
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -35,6 +55,20 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",),
                 "fields": ("email", "full_name", "role", "password1", "password2")}),
     )
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        new_role = obj.role
+        role_changed = change and "role" in form.changed_data
+        if role_changed:
+            obj.role = form.initial["role"]  # the service moves it, with the audit entry
+        super().save_model(request, obj, form, change)
+        if role_changed:
+            services.user_change_role(user=obj, role=new_role, actor=actor, request=request)
+        elif not change and obj.role != Role.CONTACT:
+            audit.record(action=audit.Action.STAFF_CREATED, actor=actor, object=obj,
+                         request=request, detail={"role": obj.role})
 
 
 @admin.register(Plan)

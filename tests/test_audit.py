@@ -261,3 +261,35 @@ def test_contacts_reactivated_are_recorded(admin, company_a):
     services.contact_update(contact=contact, is_active=False, actor=admin)
     services.contact_update(contact=contact, is_active=True, actor=admin)
     assert AuditEntry.objects.filter(action=Action.CONTACT_REACTIVATED, actor=admin).exists()
+
+
+def test_the_admin_site_records_role_changes_and_new_staff(client, admin, engineer):
+    """The Django admin goes through the same service as the API: a role change and a new
+    staff member land in the audit log."""
+    from accounts.audit import Action, AuditEntry
+
+    client.force_login(admin)
+    base = {"email": engineer.email, "full_name": engineer.full_name, "is_active": "on",
+            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    response = client.post(f"/admin/accounts/user/{engineer.pk}/change/",
+                           {**base, "role": "tam"})
+    assert response.status_code == 302, response.content[:2000]
+    engineer.refresh_from_db()
+    assert engineer.role == "tam"
+    entry = AuditEntry.objects.get(action=Action.ROLE_CHANGED, object_id=str(engineer.pk))
+    assert entry.actor == admin
+    assert entry.detail == {"from": "engineer", "to": "tam"}
+
+    response = client.post(f"/admin/accounts/user/{engineer.pk}/change/",
+                           {**base, "role": "contact"})
+    assert response.status_code == 200  # refused with a form error: contacts need a company
+    engineer.refresh_from_db()
+    assert engineer.role == "tam"
+
+    response = client.post("/admin/accounts/user/add/", {
+        "email": "new.expert@example.com", "full_name": "New Expert", "role": "expert",
+        "password1": "a-long-enough-password-1", "password2": "a-long-enough-password-1",
+    })
+    assert response.status_code == 302
+    created = AuditEntry.objects.get(action=Action.STAFF_CREATED)
+    assert created.object_label.startswith("New Expert") or "new.expert" in created.object_label
