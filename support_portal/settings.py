@@ -293,9 +293,10 @@ def _allauth_rate(drf_rate: str) -> str:
 
 ACCOUNT_RATE_LIMITS = {
     "login": _allauth_rate(SIGN_IN_RATE),
-    # Failed passwords are counted per (e-mail, address) by django-axes above; allauth's own
-    # per-e-mail counter would let anyone lock a contact out from everywhere.
-    "login_failed": False,
+    # Failed passwords and two-factor codes: per (e-mail, address) django-axes locks above;
+    # here only the ceiling per address (allauth's per-e-mail counter would let anyone lock a
+    # contact out from everywhere, so it stays off).
+    "login_failed": _allauth_rate(SIGN_IN_RATE),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }

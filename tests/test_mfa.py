@@ -186,3 +186,24 @@ def test_a_polled_fragment_is_refused_not_redirected(client, unenrolled_engineer
     client.force_login(unenrolled_engineer)
     response = client.get("/notifications/badge/", HTTP_HX_REQUEST="true")
     assert response.status_code == 403
+
+
+def test_wrong_codes_from_one_address_meet_a_ceiling_across_accounts(client, settings):
+    """Codes are throttled like passwords: per (e-mail, address) by the lock above, and per
+    client address across accounts, so guessing codes for many accounts whose passwords leaked
+    meets the same ceiling as password spraying."""
+    # The configured ceiling is SIGN_IN_RATE per address; scaled down here to keep it quick.
+    assert settings.ACCOUNT_RATE_LIMITS["login_failed"] == "30/m/ip"
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "5/m/ip"}
+    for _ in range(3):  # two wrong codes each: below the per-account lock
+        user = UserFactory(role=Role.ENGINEER)
+        client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+        for _ in range(2):
+            assert client.post("/accounts/2fa/authenticate/",
+                               {"code": "000000"}).status_code == 200
+        client.cookies.clear()
+    # Past the ceiling, even the right password and the right code get nobody in from here.
+    user = UserFactory(role=Role.ENGINEER)
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code()})
+    assert "_auth_user_id" not in client.session
