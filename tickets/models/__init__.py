@@ -1,5 +1,5 @@
-"""Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline,
-notifications, outbox), ``signatures`` (antivirus-signature change requests), ``reports``
+"""Ticket models, split by domain: ``core`` (tickets, comments, attachments, timeline),
+``mail`` (the bell, the e-mail outbox, inbound e-mail), ``signatures`` (antivirus-signature change requests), ``reports``
 (monthly service reviews sent), ``search`` (the full-text index of tickets), ``cadence`` (the
 update cadence's record) and ``incidents`` (major incidents)."""
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
-from tickets.models.core import OutboundEmail
+from tickets.models.mail import OutboundEmail
 
 __all__ = ["ReportDelivery"]
 
