@@ -229,8 +229,9 @@ def acknowledge(*, ticket: Ticket, by: User, via: str, request: object = None,
     return True
 
 
-def acknowledge_on_staff_action(ticket: Ticket, by: User, via: str) -> None:
+def acknowledge_on_staff_action(ticket: Ticket, by: User, via: str,
+                                now: datetime | None = None) -> None:
     """Taking the ticket or its first public staff reply acknowledges its open pages; no query
     when the ticket (a locked, fresh row) has none."""
     if ticket.paging_level and ticket.paging_acked_at is None:
-        acknowledge(ticket=ticket, by=by, via=via)
+        acknowledge(ticket=ticket, by=by, via=via, now=now)

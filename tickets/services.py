@@ -189,7 +189,7 @@ def ticket_change(
         ticket.assignee = assignee
         if assignee is not None and actor is not None and assignee.pk == actor.pk:
             # Taking the ticket acknowledges its open pages (SPEC §11).
-            paging.acknowledge_on_staff_action(ticket, actor, "take")
+            paging.acknowledge_on_staff_action(ticket, actor, "take", now)
     if severity == Severity.CRITICAL and terms[0] != severity and paging.pages_when_filed(ticket):
         # Raised to severity 1 while unanswered: a premium customer's ticket pages.
         paging.page_ticket(ticket=ticket, reason=paging.Reason.SEVERITY)
@@ -271,7 +271,7 @@ def comment_add(
         if ticket.first_response_at is None:
             # The first public reply written by staff stops the SLA clock (SPEC §4) and
             # acknowledges the ticket's open pages (SPEC §11).
-            paging.acknowledge_on_staff_action(ticket, author, "reply")
+            paging.acknowledge_on_staff_action(ticket, author, "reply", now)
             ticket.first_response_at = now
             state = ticket.sla_state(now)
             _event(ticket, EventKind.FIRST_RESPONSE, author, ticket.response_due_at.isoformat(),
