@@ -23,8 +23,8 @@ from support_portal.management.demo_history import seed_history
 from tickets import services as ticket_services
 from tickets.incident_links import incident_link
 from tickets.incidents import services as incident_services
-from tickets.oncall import services as oncall_services
 from tickets.models import OPEN_STATUSES, Incident, Rotation, Ticket
+from tickets.oncall import services as oncall_services
 
 DEMO_PASSWORD = "support-demo-2026"
 #: The demo staff's authenticator-app secret (base32), set only in demo mode (DEBUG).
