@@ -107,6 +107,10 @@ def test_the_staff_ticket_page_lists_the_pages(client, primary, contact_a, engin
     html = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "On-call pages" in html
     assert "not acknowledged" in html
+    assert "(severity-1 request filed)" in html  # the timeline's paging event
+    services.ticket_change(ticket=ticket, actor=engineer, assignee=engineer)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "(by taking the ticket)" in html
 
 
 def rows(html):
