@@ -43,6 +43,11 @@ class Action(models.TextChoices):
     TOKEN_ISSUED = "token_issued", _("API token issued")
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
     SAMPLE_DOWNLOADED = "sample_downloaded", _("Sample downloaded")
+    ROTATION_CHANGED = "rotation_changed", _("On-call rotation changed")
+    OVERRIDE_ADDED = "override_added", _("On-call override added")
+    OVERRIDE_REMOVED = "override_removed", _("On-call override removed")
+    PAGING_POLICY_CHANGED = "paging_policy_changed", _("Paging policy changed")
+    PAGE_ACKNOWLEDGED = "page_acknowledged", _("Page acknowledged")
 
 
 class AppendOnly(Exception):

@@ -26,6 +26,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.outbox import notify
+from tickets.paging import page_on_warning
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
             }
 
         notify(sla_recipients(ticket), ticket=ticket, event=event, compose=compose)
+        if not breach:
+            page_on_warning(ticket, now)  # unassigned at its warning: page on call (SPEC §11)
     return True
 
 

@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Feature packages inside an app keep their own ``tasks`` module.
 app.autodiscover_tasks(["tickets.notifications", "tickets.reports", "tickets.signatures",
-                        "tickets.incidents"])
+                        "tickets.incidents", "tickets.oncall"])
 
 
 @app.on_after_configure.connect

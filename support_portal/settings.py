@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -168,6 +169,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue("sla"), Queue("mail"), Queue("celery")]
 CELERY_TASK_ROUTES = {  # paging and escalation tasks: add their module here, on "sla"
     "sla.tasks.*": {"queue": "sla"},
+    "tickets.oncall.tasks.*": {"queue": "sla"},
     "tickets.notifications.tasks.*": {"queue": "mail"},
 }
 # The SLA job works from the database, so a missed run only delays a flag, never loses it:
@@ -184,6 +186,18 @@ EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=20.0)
 # linked tickets one transaction of the fan-out posts to.
 INCIDENT_SWEEP_SECONDS = env.float("INCIDENT_SWEEP_SECONDS", default=60.0)
 INCIDENT_FANOUT_BATCH = env.int("INCIDENT_FANOUT_BATCH", default=50)
+# On-call paging (SPEC §11): the SMS/voice gateway's address (empty: no webhook calls) and
+# the secret its JSON body is signed with (HMAC-SHA256, header ``X-Portal-Signature``); how
+# long the one-click acknowledge link of a page's e-mail works; the webhook's retries.
+PAGING_WEBHOOK_URL = env.str("PAGING_WEBHOOK_URL", default="")
+PAGING_WEBHOOK_SECRET = env.str("PAGING_WEBHOOK_SECRET", default="")
+if PAGING_WEBHOOK_URL and not PAGING_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("PAGING_WEBHOOK_URL needs PAGING_WEBHOOK_SECRET to sign its calls.")
+PAGING_WEBHOOK_TIMEOUT = env.float("PAGING_WEBHOOK_TIMEOUT", default=10.0)
+PAGING_WEBHOOK_SWEEP_SECONDS = env.float("PAGING_WEBHOOK_SWEEP_SECONDS", default=15.0)
+PAGING_WEBHOOK_RETRY_BASE_SECONDS = env.float("PAGING_WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+PAGING_WEBHOOK_MAX_ATTEMPTS = env.int("PAGING_WEBHOOK_MAX_ATTEMPTS", default=8)
+PAGING_ACK_LINK_HOURS = env.int("PAGING_ACK_LINK_HOURS", default=12)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-scan": {"task": "sla.tasks.scan_sla", "schedule": SLA_SCAN_SECONDS,
                  "options": {"expires": SLA_SCAN_SECONDS}},
@@ -206,6 +220,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                                "schedule": 300.0, "options": {"expires": 300.0}},
     "signature-purge-samples": {"task": "tickets.signatures.tasks.purge_samples",
                                 "schedule": timedelta(hours=1)},
+    # SPEC §11: unacknowledged pages escalate on the SLA scan's schedule (and queue), and
+    # webhook calls due (new, or due for a retry) are swept like the e-mail outbox.
+    "paging-escalation": {"task": "tickets.oncall.tasks.escalate_pages",
+                          "schedule": SLA_SCAN_SECONDS, "options": {"expires": SLA_SCAN_SECONDS}},
+    "paging-webhooks": {"task": "tickets.oncall.tasks.deliver_webhooks",
+                        "schedule": PAGING_WEBHOOK_SWEEP_SECONDS,
+                        "options": {"expires": PAGING_WEBHOOK_SWEEP_SECONDS}},
     "incident-fan-out-sweep": {"task": "tickets.incidents.tasks.resume_fan_outs",
                                "schedule": INCIDENT_SWEEP_SECONDS,
                                "options": {"expires": INCIDENT_SWEEP_SECONDS}},
@@ -345,6 +366,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "tickets.models.IncidentStatus",
         "OpeningIncidentStatusEnum": ["investigating", "identified", "monitoring"],
         "VerificationStateEnum": "tickets.models.VerificationState",
+        # On call (SPEC §11): a rotation's or an override's level.
+        "RotationLevelEnum": "tickets.models.RotationLevel",
     },
 }
 

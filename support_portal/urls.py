@@ -9,6 +9,7 @@ from accounts.urls import allauth_urlpatterns
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health, home
 from tickets.incidents import urls as incident_urls
+from tickets.oncall import urls as oncall_urls
 from tickets.queue import urls as queue_urls
 from tickets.reports import urls as report_urls
 from tickets.signatures import urls as signature_urls
@@ -24,6 +25,7 @@ api_v1 = [
     *tam_urls.api_urlpatterns,
     *report_urls.api_urlpatterns,
     *incident_urls.api_urlpatterns,
+    *oncall_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
@@ -37,6 +39,7 @@ urlpatterns = [
     path("tam/", include((tam_urls.urlpatterns, "tam"))),
     path("reports/", include((report_urls.urlpatterns, "reports"))),
     path("incidents/", include((incident_urls.urlpatterns, "incidents"))),
+    path("oncall/", include((oncall_urls.urlpatterns, "oncall"))),
     path("notifications/", include("tickets.notifications.urls")),
     path("api/v1/", include(api_v1)),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

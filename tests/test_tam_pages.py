@@ -378,15 +378,16 @@ def test_the_page_costs_the_same_queries_for_10_or_100_tickets(
     fill(10)
     ProactiveNote.objects.create(company=company_a, author=tam, title="t", body="b")
     # session, user, the company (access_company_dashboard: plan, TAM, contact count), then
-    # dashboard_for's nine: contacts, open counts, SLA counts, percentiles, weekly filed,
+    # dashboard_for's ten: contacts, open counts, SLA counts, percentiles, weekly filed,
     # weekly answered, signature requests in flight, notes (with authors), update compliance
-    # (SPEC §12); and the reports card's months (the account's first ticket)
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(13):
+    # (SPEC §12), time to acknowledge pages (SPEC §11); and the reports card's months (the
+    # account's first ticket)
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(14):
         assert client.get(account_url(company_a)).status_code == 200
     fill(90)
     ContactFactory(company=company_a)
     ProactiveNote.objects.create(company=company_a, author=tam, title="t2", body="b2")
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(13):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(14):
         assert client.get(account_url(company_a)).status_code == 200
 
 

@@ -22,7 +22,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
 def access_ticket(user: User, ticket_id: int | str) -> Ticket:
     try:
         return visible_tickets(user).select_related(
-            "company__plan", "requester", "assignee"
+            "company__plan", "requester", "assignee", "paging_acked_by"
         ).get(pk=int(ticket_id))
     except (Ticket.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such ticket.")) from None

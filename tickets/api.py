@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -34,9 +34,20 @@ from tickets.models import Attachment, Channel, Comment, Kind, Status, Ticket
 from tickets.search import search_tickets
 
 
+class PagingOutput(serializers.Serializer):
+    """What the customer may know of on-call paging (SPEC §11): when, and who acknowledged
+    (a name only)."""
+
+    paged_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    engineer = serializers.CharField(allow_null=True,
+                                     help_text="The name of who acknowledged, else null.")
+
+
 class TicketOutput(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     sla_state = serializers.SerializerMethodField()
+    paging = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -44,10 +55,20 @@ class TicketOutput(serializers.ModelSerializer):
                   "kind", "channel", "status", "assignee", "product", "product_version",
                   "created_at", "updated_at", "response_due_at", "first_response_at",
                   "response_warned_at", "response_breached_at", "sla_state", "resolved_at",
-                  "closed_at", "update_due_at", "updates_missed"]
+                  "closed_at", "update_due_at", "updates_missed", "paging"]
 
     def get_sla_state(self, ticket: Ticket) -> str:
         return ticket.sla_state(self.context.get("now"))
+
+    @extend_schema_field(PagingOutput(allow_null=True))
+    def get_paging(self, ticket: Ticket) -> dict[str, Any] | None:
+        """``null`` when the ticket never paged."""
+        if ticket.paged_at is None:
+            return None
+        by = ticket.paging_acked_by if ticket.paging_acked_by_id else None
+        return PagingOutput({"paged_at": ticket.paged_at,
+                             "acknowledged_at": ticket.paging_acked_at,
+                             "engineer": by.full_name if by is not None else None}).data
 
 
 class TicketCreateInput(serializers.Serializer):
@@ -106,7 +127,8 @@ class TicketListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = request_user(request)
-        tickets = visible_tickets(user).order_by("-created_at", "-pk")
+        tickets = visible_tickets(user).select_related("paging_acked_by") \
+            .order_by("-created_at", "-pk")
         state = request.query_params.get("status")
         if state:
             if state not in Status.values:

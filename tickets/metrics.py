@@ -156,6 +156,24 @@ def first_response_stats(tickets: QuerySet[Ticket], period: Period
     return stats
 
 
+def acknowledge_stats(tickets: QuerySet[Ticket], period: Period) -> dict[str, int | None]:
+    """On-call pages (SPEC §11) acknowledged in the period: how many, and the median and
+    90th percentile of the time from the first page to the acknowledgement, in seconds
+    (``None`` when none was acknowledged). One query."""
+    acked = tickets.filter(period.q("paging_acked_at"), paged_at__isnull=False)
+    wait = F("paging_acked_at") - F("paged_at")
+    if connection.vendor == "postgresql":
+        row = acked.aggregate(count=Count("pk"), median=Percentile(wait, 0.5),
+                              p90=Percentile(wait, 0.9))
+        return {"count": row["count"], "median_seconds": seconds(row["median"]),
+                "p90_seconds": seconds(row["p90"])}
+    values = sorted((a - p).total_seconds()
+                    for p, a in acked.values_list("paged_at", "paging_acked_at"))
+    return {"count": len(values),
+            "median_seconds": round(percentile_cont(values, 0.5)) if values else None,
+            "p90_seconds": round(percentile_cont(values, 0.9)) if values else None}
+
+
 def filed_by_severity(tickets: QuerySet[Ticket], period: Period) -> dict[str, int]:
     """Tickets filed in the period per severity: one query."""
     filed = {str(s): 0 for s in SEVERITIES}

@@ -82,6 +82,20 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
+def _paging_note(kind: str, old: str, new: str) -> tuple[str, str]:
+    """(new, note) of a paging event (SPEC §11): the level paged and why, or how a page was
+    acknowledged."""
+    if kind == EventKind.PAGED:
+        reasons = {"filed": _("severity-1 request filed"), "severity": _("raised to severity 1"),
+                   "sla_warning": _("SLA warning, nobody assigned"),
+                   "escalation": _("not acknowledged in time")}
+        level = _("everyone") if new == "3" else _("level %(level)s") % {"level": new}
+        return level, reasons.get(old, old)
+    ways = {"api": _("through the API"), "link": _("with the e-mail's link"),
+            "take": _("by taking the ticket"), "reply": _("by the first reply")}
+    return "", ways.get(new, new)
+
+
 def _event_entry(event: TicketEvent) -> Entry:
     kind, old, new, note = event.kind, event.old_value, event.new_value, ""
     if kind in (EventKind.STATUS, EventKind.REOPENED):
@@ -106,6 +120,9 @@ def _event_entry(event: TicketEvent) -> Entry:
         old = new = ""
     elif kind == EventKind.VERIFICATION:
         old, new = _label(VerificationState, old), _label(VerificationState, new)
+    elif kind in (EventKind.PAGED, EventKind.PAGE_ACKNOWLEDGED):
+        new, note = _paging_note(kind, old, new)
+        old = ""
     return Entry(at=event.created_at, event=event, old=old, new=new, note=note,
                  sla=kind in _SLA_EVENTS)
 

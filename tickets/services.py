@@ -20,7 +20,7 @@ from sla.policies import policy_for, response_deadlines
 from support_portal.kernel.dates import email_datetime
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.files import sha256_of
-from tickets import cadence, limits
+from tickets import cadence, limits, paging
 from tickets.models import (
     Attachment,
     Channel,
@@ -118,6 +118,9 @@ def ticket_create(
             )
 
         email_users([requester], ticket=ticket, event=event, compose=acknowledgement)
+        if paging.pages_when_filed(ticket):
+            # Any channel, at any hour: the on-call engineer is paged (SPEC §11).
+            paging.page_ticket(ticket=ticket, reason=paging.Reason.FILED)
     return ticket
 
 
@@ -184,6 +187,12 @@ def ticket_change(
                ticket.assignee.full_name if ticket.assignee else "",
                assignee.full_name if assignee else "", at=now)
         ticket.assignee = assignee
+        if assignee is not None and actor is not None and assignee.pk == actor.pk:
+            # Taking the ticket acknowledges its open pages (SPEC §11).
+            paging.acknowledge_on_staff_action(ticket, actor, "take", now)
+    if severity == Severity.CRITICAL and terms[0] != severity and paging.pages_when_filed(ticket):
+        # Raised to severity 1 while unanswered: a premium customer's ticket pages.
+        paging.page_ticket(ticket=ticket, reason=paging.Reason.SEVERITY)
     if (ticket.severity, ticket.status) != terms:
         # Back to open restarts the update cadence from now, anything else pauses it; a new
         # severity restarts it with the new interval.
@@ -260,7 +269,9 @@ def comment_add(
             ))
     elif author.is_support_staff and not internal:
         if ticket.first_response_at is None:
-            # The first public reply written by staff stops the SLA clock (SPEC §4).
+            # The first public reply written by staff stops the SLA clock (SPEC §4) and
+            # acknowledges the ticket's open pages (SPEC §11).
+            paging.acknowledge_on_staff_action(ticket, author, "reply", now)
             ticket.first_response_at = now
             state = ticket.sla_state(now)
             _event(ticket, EventKind.FIRST_RESPONSE, author, ticket.response_due_at.isoformat(),

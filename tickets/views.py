@@ -226,15 +226,36 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFor
     context = _live_context(user, ticket) | {
         "severity_help": SEVERITY_HELP[ticket.severity],
         "attachments": list(visible_attachments(user, ticket)),
+        # Until an on-call engineer acknowledged the page (SPEC §11), the line stays shown.
         "call_priority_line": (not staff and ticket.severity == Severity.CRITICAL
                                and ticket.first_response_at is None
+                               and ticket.paging_acked_at is None
                                and ticket.status in (Status.NEW, Status.OPEN)),
+        "paging": paging_view(ticket),
+        "pages": (list(ticket.pages.select_related("user", "acknowledged_by"))
+                  if staff and ticket.paging_level else []),
         "reply_form": None if closed_to_user else reply_form or ReplyForm(staff=staff),
         "change_form": (change_form or TicketChangeForm(ticket=ticket)) if staff else None,
         "can_take": staff and ticket.assignee_id != user.pk,
         "incident": _incident_of(ticket),
     }
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def paging_view(ticket: Ticket) -> dict[str, Any] | None:
+    """What the ticket page says about on-call paging (SPEC §11): when, and who acknowledged
+    (by name), with times of today as a time of day."""
+    if ticket.paged_at is None:
+        return None
+    today = timezone.localdate()
+
+    def style(at: Any) -> str:
+        return "time" if at is not None and timezone.localdate(at) == today else "card"
+
+    by = ticket.paging_acked_by if ticket.paging_acked_by_id else None
+    return {"paged_at": ticket.paged_at, "paged_style": style(ticket.paged_at),
+            "acked_at": ticket.paging_acked_at, "acked_style": style(ticket.paging_acked_at),
+            "engineer": by.full_name if by is not None else ""}
 
 
 def _incident_of(ticket: Ticket) -> Incident | None:

@@ -13,7 +13,8 @@ from django.utils import dateformat, timezone, translation
 #: Where a time is shown → its pattern, per language (Django's date-format letters; month
 #: and day names follow the active language). Lists are compact, the timeline names the
 #: weekday, cards (the SLA box, the company card) sit in a narrow column, e-mails are read
-#: away from the portal and spell the date out.
+#: away from the portal and spell the date out; ``time`` is the time of day alone (a moment
+#: of today, e.g. when the on-call engineer was paged).
 FORMATS: dict[str, dict[str, str]] = {
     "en": {
         "list": "M j, Y, H:i",
@@ -21,6 +22,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "card": "M j, Y, H:i",
         "email": "l, F j, Y, H:i",
         "date": "F j, Y",
+        "time": "H:i",
     },
     "pt-br": {
         "list": "d/m/Y H:i",
@@ -28,6 +30,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "card": "d/m/Y H:i",
         "email": r"l, j \d\e F \d\e Y, H:i",
         "date": r"j \d\e F \d\e Y",
+        "time": "H:i",
     },
 }
 STYLES = frozenset(FORMATS["en"])

@@ -2,6 +2,7 @@
 
 __all__ = [
     "AWAITING_BREACH",
+    "AWAITING_ESCALATION",
     "AWAITING_UPDATE",
     "AWAITING_WARNING",
     "OPEN_STATUSES",
@@ -103,6 +104,10 @@ AWAITING_WARNING = Q(first_response_at__isnull=True, response_warned_at__isnull=
 #: Open tickets whose next public staff update is due at ``update_due_at`` (SPEC §12); the
 #: update-cadence job reads them from the partial index ``ticket_update_due``.
 AWAITING_UPDATE = Q(update_due_at__isnull=False, status="open")
+#: Paged tickets nobody acknowledged yet, below the last level (SPEC §11); the escalation job
+#: reads them from the partial index ``ticket_escalation_due``.
+AWAITING_ESCALATION = Q(paging_level__in=[1, 2], paging_acked_at__isnull=True,
+                        status__in=_OPEN)
 
 
 class Ticket(models.Model):
@@ -147,6 +152,15 @@ class Ticket(models.Model):
     # many intervals passed without one.
     update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True)
     updates_missed = models.PositiveIntegerField(_("updates missed"), default=0)
+    # On-call paging (SPEC §11, ``tickets.paging``): the highest level paged so far (0: never
+    # paged), when the first and the latest level were paged, and who acknowledged.
+    paging_level = models.PositiveSmallIntegerField(_("paging level"), default=0)
+    paged_at = models.DateTimeField(_("paged at"), null=True, blank=True)
+    last_paged_at = models.DateTimeField(_("latest level paged at"), null=True, blank=True)
+    paging_acked_at = models.DateTimeField(_("page acknowledged at"), null=True, blank=True)
+    paging_acked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name=_("page acknowledged by"))
 
     class Meta:
         verbose_name = _("ticket")
@@ -155,6 +169,7 @@ class Ticket(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4),
                                    name="ticket_severity_1_4"),
+            models.CheckConstraint(condition=Q(paging_level__lte=3), name="ticket_paging_0_3"),
         ]
         indexes = [
             models.Index(fields=["response_due_at"], condition=AWAITING_BREACH,
@@ -165,6 +180,8 @@ class Ticket(models.Model):
             models.Index(fields=["status"], name="ticket_status"),
             models.Index(fields=["update_due_at"], condition=AWAITING_UPDATE,
                          name="ticket_update_due"),
+            models.Index(fields=["last_paged_at"], condition=AWAITING_ESCALATION,
+                         name="ticket_escalation_due"),
         ]
 
     def __str__(self) -> str:
@@ -310,6 +327,8 @@ class EventKind(models.TextChoices):
     INCIDENT = "incident", _("Major incident")
     VERIFICATION = "verification", _("Fix verification")
     SAMPLE_DELETED = "sample_deleted", _("Sample deleted")
+    PAGED = "paged", _("On-call engineer paged")
+    PAGE_ACKNOWLEDGED = "page_ack", _("Page acknowledged")
 
 
 class TicketEvent(models.Model):
@@ -337,6 +356,9 @@ class TicketEvent(models.Model):
                 condition=Q(kind__in=["sla_warning", "sla_breach", "first_response"]),
                 name="event_sla_once_per_ticket",
             ),
+            # One "paged" event per level (its notifications hang off it).
+            models.UniqueConstraint(fields=["ticket", "kind", "new_value"],
+                                    condition=Q(kind="paged"), name="event_paged_once_per_level"),
         ]
 
     def __str__(self) -> str:

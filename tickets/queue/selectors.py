@@ -55,7 +55,8 @@ def queue_for(user: User, filters: QueueFilters | None = None,
     filters = filters or QueueFilters()
     now = now or timezone.now()
     # A queue row never shows the description: do not carry it for every row.
-    qs = Ticket.objects.select_related("company", "plan", "requester", "assignee").defer(
+    qs = Ticket.objects.select_related("company", "plan", "requester", "assignee",
+                                       "paging_acked_by").defer(
         "description"
     )
     qs = qs.filter(status=filters.status) if filters.status else qs.filter(

@@ -64,6 +64,7 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
         "updates_due_30d": d.updates_due_30d,
         "updates_due_90d": d.updates_due_90d,
         "first_response_90d": d.first_response,
+        "acknowledge_30d": d.acknowledge_30d,
         "weekly": d.weekly,
         "signature_requests_in_flight": [
             {"id": r.pk, "ticket": r.ticket_id, "number": r.ticket.number, "type": r.type,
@@ -83,6 +84,11 @@ class DashboardApi(APIView):
         "breaches_30d": serializers.IntegerField(),
         "update_compliance_30d": serializers.FloatField(allow_null=True),
         "update_compliance_90d": serializers.FloatField(allow_null=True),
+        "acknowledge_30d": inline_serializer("AcknowledgeTimes", {
+            "count": serializers.IntegerField(),
+            "median_seconds": serializers.IntegerField(allow_null=True),
+            "p90_seconds": serializers.IntegerField(allow_null=True),
+        }),
     })})
     def get(self, request: Request, company_id: int) -> Response:
         company = access_company_dashboard(request_user(request), company_id)

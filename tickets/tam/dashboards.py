@@ -57,6 +57,8 @@ class Dashboard:
     update_compliance_90d: float | None = None
     updates_due_30d: int = 0
     updates_due_90d: int = 0
+    # Time to acknowledge an on-call page (SPEC §11) over 30 days: count, median, p90.
+    acknowledge_30d: dict[str, int | None] = field(default_factory=dict)
 
 
 def _weeks(now: datetime) -> list[date]:
@@ -82,8 +84,8 @@ def weekly_trend(tickets: Any, now: datetime) -> list[dict[str, Any]]:
 def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
     """All figures of one account. Queries: company (by the caller), contacts, open counts,
     SLA counts, first-response percentiles, weekly filed, weekly responded, signature
-    requests in flight, notes, update compliance — ten, however many tickets the account
-    has."""
+    requests in flight, notes, update compliance, time to acknowledge pages — eleven,
+    however many tickets the account has."""
     now = now or timezone.now()
     tickets = Ticket.objects.filter(company_id=company.pk)
     contacts = list(Contact.objects.filter(company_id=company.pk).select_related("user")
@@ -120,6 +122,7 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
         update_compliance_30d=updates["30d"].compliance,
         update_compliance_90d=updates["90d"].compliance,
         updates_due_30d=updates["30d"].due, updates_due_90d=updates["90d"].due,
+        acknowledge_30d=metrics.acknowledge_stats(tickets, periods["30d"]),
     )
 
 

@@ -23,7 +23,8 @@ from support_portal.management.demo_history import seed_history
 from tickets import services as ticket_services
 from tickets.incident_links import incident_link
 from tickets.incidents import services as incident_services
-from tickets.models import OPEN_STATUSES, Incident, Ticket
+from tickets.models import OPEN_STATUSES, Incident, Rotation, Ticket
+from tickets.oncall import services as oncall_services
 
 DEMO_PASSWORD = "support-demo-2026"
 #: The demo staff's authenticator-app secret (base32), set only in demo mode (DEBUG).
@@ -99,6 +100,7 @@ class Command(BaseCommand):
                 RecoveryCodes.activate(user)
             users[email] = user
 
+        self._seed_rota(users)
         today = timezone.localdate()
         for name, license, plan_code, tam, tz, days_left, contacts in COMPANIES:
             company = Company.objects.filter(name=name).first()
@@ -125,6 +127,22 @@ class Command(BaseCommand):
         self._seed_incident(users)
         sla_jobs.scan()
         self._print_sign_in()
+
+    def _seed_rota(self, users: dict[str, User]) -> None:
+        """The on-call rota (SPEC §11): the two engineers take 12-hour turns as primary, the
+        TAMs a week each as secondary, from last Monday 09:00 UTC."""
+        if Rotation.objects.exists():
+            return
+        now = timezone.now()
+        monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0,
+                                                                microsecond=0)
+        admin = users["admin@demo.example"]
+        oncall_services.rotation_create(
+            actor=admin, name="Primary engineers", level=1, starts_at=monday, shift_hours=12,
+            members=[users["engineer@demo.example"], users["engineer2@demo.example"]])
+        oncall_services.rotation_create(
+            actor=admin, name="Secondary (TAMs)", level=2, starts_at=monday, shift_hours=24 * 7,
+            members=[users["tam@demo.example"], users["tam2@demo.example"]])
 
     def _seed_incident(self, users: dict[str, User]) -> None:
         """A major incident (SPEC §13) with two affected accounts' tickets and one update, so
