@@ -60,17 +60,76 @@ def subject_with_number(subject: str, number: str) -> str:
     return f"[{number}] {subject}"
 
 
+class _Texts:
+    """``compose`` once per (language, time zone, footer) among the recipients, not once per
+    recipient: the text depends on nothing else (a batch job notifies ten people of each of a
+    thousand tickets, most of them sharing a language and zone)."""
+
+    def __init__(self, compose: Compose) -> None:
+        self.compose = compose
+        self.done: dict[tuple[str, str, bool], tuple[str, str]] = {}
+
+    def __call__(self, user: User, *, footer: bool = False) -> tuple[str, str]:
+        key = (user.language or settings.LANGUAGE_CODE, zone_of(user).key, footer)
+        if key not in self.done:
+            self.done[key] = _in_language(user, self.compose, footer=footer)
+        return self.done[key]
+
+
+class Outbox:
+    """Bell and e-mail rows of any number of changes, gathered in memory and written by
+    :meth:`write` with one bulk INSERT each, in the caller's transaction. Unique constraints
+    (one bell and one e-mail per recipient and event) make a repeated row a no-op."""
+
+    def __init__(self) -> None:
+        self.notifications: list[Notification] = []
+        self.emails: list[OutboundEmail] = []
+
+    def notify(self, users: Iterable[User | None], *, ticket: Ticket,
+               event: TicketEvent | None, compose: Compose) -> None:
+        """The bell and an e-mail for each user; the subject is the notification's text."""
+        recipients = _recipients(users)
+        texts = _Texts(compose)
+        self.notifications += [
+            Notification(user=u, ticket=ticket, event=event, message=texts(u)[0][:300])
+            for u in recipients
+        ]
+        self._email(recipients, ticket=ticket, event=event, texts=texts)
+
+    def email(self, users: Iterable[User | None], *, ticket: Ticket | None,
+              event: TicketEvent | None, compose: Compose, only_active: bool = True) -> None:
+        self._email(_recipients(users, only_active=only_active), ticket=ticket, event=event,
+                    texts=_Texts(compose))
+
+    def _email(self, recipients: list[User], *, ticket: Ticket | None,
+               event: TicketEvent | None, texts: _Texts) -> None:
+        for user in recipients:
+            subject, body = texts(user, footer=True)
+            if ticket is not None:
+                subject = subject_with_number(subject, ticket.number)
+            self.emails.append(OutboundEmail(to=user.email, ticket=ticket, event=event,
+                                             subject=subject[:300], body=body,
+                                             language=user.language))
+
+    def write(self) -> None:
+        """Two INSERTs (whatever the number of changes) and one delivery nudge after commit."""
+        if self.notifications:
+            Notification.objects.bulk_create(self.notifications, ignore_conflicts=True)
+        OutboundEmail.objects.bulk_create(self.emails, ignore_conflicts=True)
+        enqueue_on_commit(DELIVER_TASK)
+        self.notifications, self.emails = [], []
+
+
 def notify(
     users: Iterable[User | None], *, ticket: Ticket, event: TicketEvent | None, compose: Compose,
+    outbox: Outbox | None = None,
 ) -> None:
-    """The bell and an e-mail for each user; the subject is the notification's text."""
-    recipients = _recipients(users)
-    Notification.objects.bulk_create(
-        [Notification(user=u, ticket=ticket, event=event,
-                      message=_in_language(u, compose)[0][:300]) for u in recipients],
-        ignore_conflicts=True,
-    )
-    email_users(recipients, ticket=ticket, event=event, compose=compose)
+    """The bell and an e-mail for each user; the subject is the notification's text. With
+    ``outbox``, the rows join that batch (written by its ``write()``); otherwise now."""
+    batch = outbox or Outbox()
+    batch.notify(users, ticket=ticket, event=event, compose=compose)
+    if outbox is None:
+        batch.write()
 
 
 def email_users(
@@ -79,15 +138,9 @@ def email_users(
 ) -> None:
     """``only_active=False`` only for answers to someone who wrote to us (e.g. telling a
     deactivated contact why their e-mail was refused)."""
-    rows = []
-    for user in _recipients(users, only_active=only_active):
-        subject, body = _in_language(user, compose, footer=True)
-        if ticket is not None:
-            subject = subject_with_number(subject, ticket.number)
-        rows.append(OutboundEmail(to=user.email, ticket=ticket, event=event,
-                                  subject=subject[:300], body=body, language=user.language))
-    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-    enqueue_on_commit(DELIVER_TASK)
+    batch = Outbox()
+    batch.email(users, ticket=ticket, event=event, compose=compose, only_active=only_active)
+    batch.write()
 
 
 @transaction.atomic
