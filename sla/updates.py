@@ -62,10 +62,8 @@ def _claim_missed(pks: Sequence[int], now: datetime) -> int:
             cadences[key] = cadence.cadence_for(ticket)
         missed[ticket.pk] = cadence.missed_dues(ticket, now, cadences[key])
     with transaction.atomic():
-        still_due = Q()
-        for ticket in tickets:
-            still_due |= Q(pk=ticket.pk, update_due_at=ticket.update_due_at,
-                           severity=ticket.severity)
+        still_due = Q(*(Q(pk=t.pk, update_due_at=t.update_due_at, severity=t.severity)
+                        for t in tickets), _connector=Q.OR)
         # Rows another run holds are skipped, not waited for (as in ``sla.jobs._claim``).
         free = Ticket.objects.filter(pk__in=missed).order_by("pk") \
             .select_for_update(skip_locked=True)

@@ -318,7 +318,8 @@ def test_a_batch_costs_the_same_queries_for_3_tickets_as_for_12(crew, flag):
     # assignee; one INSERT of events; the active engineers; one INSERT each of bells and
     # e-mails.
     assert len(small) == len(big) == 7, "\n".join(big)
-    assert big[1].startswith("UPDATE") and "RETURNING" in big[1]
+    assert big[1].startswith("UPDATE")
+    assert "RETURNING" in big[1]
     assert sum(q.startswith("INSERT") for q in big) == 3
     for ticket in many:
         assert_reported_once(ticket, crew, EventKind.SLA_BREACH if flag is flag_breaches
