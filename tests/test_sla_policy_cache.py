@@ -14,7 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from sla import policies
 from sla.models import Holiday, SlaCalendar, SlaPolicy
@@ -114,3 +117,28 @@ def _database_url() -> str:
     settings_dict = connection.settings_dict
     return (f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
             f"{settings_dict['PORT']}/{settings_dict['NAME']}")
+
+
+def test_filing_through_the_api_and_the_portal_costs_few_queries(contact):
+    """Per request, once the policy is kept: nothing is read twice."""
+    body = {"subject": "Scanner stops", "description": "It stops.", "severity": 2}
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=contact).key}")
+    assert api.post("/api/v1/tickets/", body, format="json").status_code == 201  # warm
+    sql = queries_of(lambda: api.post("/api/v1/tickets/", body, format="json"))
+    # The token with its user; the contact with company and plan (two-factor check, then
+    # reused by filing); the ticket, its event and the acknowledgement e-mail, in BEGIN …
+    # COMMIT. No policy, calendar or holiday, no second company.
+    assert len(sql) == 7, "\n".join(sql)
+    assert policy_reads(sql) == []
+
+    portal = Client()
+    portal.force_login(contact)
+    form = {**body, "kind": "incident"}
+    assert portal.post("/tickets/new/", form).status_code == 302
+    sql = queries_of(lambda: portal.post("/tickets/new/", form))
+    # The session, the user, the contact with company and plan; then BEGIN, a savepoint
+    # (the view's transaction around the service's), the three INSERTs, the savepoint's
+    # release and COMMIT.
+    assert len(sql) == 10, "\n".join(sql)
+    assert sum('FROM "accounts_company"' in q for q in sql) == 0
