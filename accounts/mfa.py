@@ -51,7 +51,8 @@ def _contact_with_company(user: User) -> Contact | None:
     cached = user._state.fields_cache.get("contact")
     if cached is not None and "company" in cached._state.fields_cache:
         return cached  # type: ignore[no-any-return]
-    contact = Contact.objects.select_related("company").filter(user_id=user.pk).first()
+    # With the plan: filing a ticket reads it next (``accounts.selectors.company_with_plan``).
+    contact = Contact.objects.select_related("company__plan").filter(user_id=user.pk).first()
     if contact is not None:
         user._state.fields_cache["contact"] = contact
     return contact

@@ -83,6 +83,7 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
     times: list[float] = []
     queries: list[int] = []
     flagged: list[int] = []
+    written: list[dict[str, int]] = []
     for _ in range(runs):
         jobs.scan()  # untimed: whatever became due by itself is not part of the measure
         now = timezone.now()
@@ -102,6 +103,8 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
         )
         try:
             elapsed, count, result = _query_count(jobs.scan)
+            written.append({m.__name__: m.objects.filter(pk__gt=mark).count()
+                            for m, mark in marks.items()})
         finally:
             with transaction.atomic():
                 for pk, due_at, warn_at, warned_at in candidates:
@@ -126,4 +129,62 @@ def measure_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
         "per_ticket_ms": round(statistics.median(times) * 1000 / due, 3),
         "queries": statistics.median(queries),
         "flagged": flagged,
+        "rows_written": written,
     }
+
+
+def measure_updates_due(due: int, runs: int, redis_url: str) -> dict[str, Any]:
+    """The update-cadence job (``sla.updates.flag_missed_updates``) with ``due`` open, answered
+    tickets whose next customer update was due a minute ago: per ticket the conditional claim,
+    the record of the missed interval, the ``update_overdue`` event, the bell and e-mail for
+    the assignee and the TAM. Put back afterwards like :func:`measure_due`."""
+    from sla import updates
+    from tickets.models import Status, UpdateInterval
+
+    times: list[float] = []
+    queries: list[int] = []
+    flagged: list[int] = []
+    written: list[dict[str, int]] = []
+    candidates: list[Any] = []
+    for _ in range(runs):
+        updates.flag_missed_updates()
+        now = timezone.now()
+        # Enhanced plan, severities 1-3: the policies with an update interval.
+        candidates = list(
+            Ticket.objects.filter(status=Status.OPEN, first_response_at__isnull=False,
+                                  plan__code="enhanced", severity__lte=3)
+            .order_by("pk").values_list("pk", "update_due_at", "updates_missed")[:due]
+        )
+        if not candidates:
+            return {"skipped": "no open, answered ticket of the enhanced plan"}
+        ids = [c[0] for c in candidates]
+        marks = {m: _max_id(m) for m in (TicketEvent, Notification, OutboundEmail,
+                                         UpdateInterval)}
+        Ticket.objects.filter(pk__in=ids).update(update_due_at=now - timedelta(minutes=1))
+        try:
+            elapsed, count, result = _query_count(lambda at=now: updates.flag_missed_updates(at))
+            written.append({m.__name__: m.objects.filter(pk__gt=mark).count()
+                            for m, mark in marks.items()})
+        finally:
+            with transaction.atomic():
+                for pk, due_at, missed in candidates:
+                    Ticket.objects.filter(pk=pk).update(update_due_at=due_at,
+                                                        updates_missed=missed)
+                for model, mark in marks.items():
+                    model.objects.filter(pk__gt=mark).delete()
+            _purge_redis_nudges(redis_url)
+        times.append(elapsed)
+        queries.append(count)
+        flagged.append(result)
+    return {
+        "runs": runs,
+        "due": len(candidates),
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "min_ms": round(min(times) * 1000, 2),
+        "max_ms": round(max(times) * 1000, 2),
+        "per_ticket_ms": round(statistics.median(times) * 1000 / len(candidates), 3),
+        "queries": statistics.median(queries),
+        "flagged": flagged,
+        "rows_written": written,
+    }
+

@@ -1,21 +1,27 @@
 """The SLA jobs (SPEC §4): flag warnings and breaches of the first-response clock exactly once.
 
-Run by Celery beat (``sla.tasks.scan_sla``). Each ticket is claimed with a conditional UPDATE,
-and the flag, its timeline event and its notifications are one transaction, so any number of
-workers, beats and retries flag and notify once. This half of ``sla`` imports the ticket core;
-``sla.policies`` (what ``tickets`` calls) never does.
+Run by Celery beat (``sla.tasks.scan_sla``). Due tickets are handled in batches, each one
+transaction: a single conditional ``UPDATE … WHERE <still due> AND id IN (batch) RETURNING id``
+claims them (of any number of concurrent runs, exactly one gets each ticket back), then one
+bulk INSERT each writes the timeline events, the bells and the outbox e-mails of every claimed
+ticket. Any number of workers, beats and retries flag and notify once; the unique constraint
+on SLA events is the second wall. A batch that fails is retried ticket by ticket, so one
+ticket that cannot be reported never holds up the others. This half of ``sla`` imports the
+ticket core; ``sla.policies`` (what ``tickets`` calls) never does.
 """
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from support_portal.kernel.bulk import run_batches, update_returning
 from support_portal.kernel.dates import email_datetime
 from tickets.models import (
     AWAITING_BREACH,
@@ -25,66 +31,92 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.outbox import notify
+from tickets.outbox import Outbox, notify
 from tickets.paging import page_on_warning
 
 log = logging.getLogger(__name__)
 
+#: Tickets per claim: the queries of a batch do not depend on its size (one claim, one read,
+#: three INSERTs), and a batch that fails is retried one ticket at a time.
+BATCH = 200
 
-def sla_recipients(ticket: Ticket) -> list[User | None]:
+
+def sla_recipients(ticket: Ticket, engineers: Sequence[User] | None = None) -> list[User | None]:
     """Who hears about a warning or a breach: the assignee, every active engineer, and the
-    account's TAM (SPEC §4)."""
-    engineers: list[User | None] = list(User.objects.filter(role=Role.ENGINEER, is_active=True))
+    account's TAM (SPEC §4). A batch passes ``engineers`` read once for all its tickets."""
+    if engineers is None:
+        engineers = list(User.objects.filter(role=Role.ENGINEER, is_active=True))
     return [*engineers, ticket.assignee, ticket.company.tam]
 
 
-def _claim_and_report(pk: int, now: datetime, *, breach: bool) -> bool:
-    """Flag one ticket, record the SLA event and queue its notifications — all in one
-    transaction, so a crash leaves either everything or nothing.
+def _claim(pks: Sequence[int], now: datetime, *, breach: bool) -> list[int]:
+    """The conditional UPDATE: which of ``pks`` this run flags. The flag records when the
+    breach (or warning point) happened, not when the job noticed it, so a late run does not
+    distort the record. Rows another run holds are skipped, not waited for (``SKIP LOCKED``):
+    that run flags them, or leaves them due for the next one if it rolls back; two runs never
+    wait on each other's rows in opposite orders."""
+    candidates = Ticket.objects.filter(pk__in=pks).order_by("pk") \
+        .select_for_update(skip_locked=True)
+    if breach:
+        due = Ticket.objects.filter(AWAITING_BREACH, response_due_at__lte=now,
+                                    pk__in=candidates.values("pk"))
+        return update_returning(due, response_breached_at=F("response_due_at"))
+    due = Ticket.objects.filter(AWAITING_WARNING, response_warn_at__lte=now,
+                                response_due_at__gt=now, pk__in=candidates.values("pk"))
+    return update_returning(due, response_warned_at=F("response_warn_at"))
 
-    The flag records when the breach (or warning point) happened, not when the job noticed it,
-    so a late run does not distort the record. The conditional UPDATE decides who acts: of any
-    number of concurrent runs, exactly one sees ``rowcount == 1``; the rest change nothing and
-    send nothing.
-    """
-    with transaction.atomic():
+
+def _composer(ticket: Ticket, *, breach: bool) -> Callable[[], tuple[str, str]]:
+    def compose() -> tuple[str, str]:
+        # In the recipient's language and zone (``tickets.outbox``): the severity in words,
+        # the deadline spelled out with its zone.
+        values = {"number": ticket.number, "sev": Severity(ticket.severity).label,
+                  "company": ticket.company.name}
         if breach:
-            claimed = Ticket.objects.filter(AWAITING_BREACH, pk=pk, response_due_at__lte=now) \
-                .update(response_breached_at=F("response_due_at"))
+            message = _("%(number)s breached its first-response deadline (severity "
+                        "%(sev)s, %(company)s).") % values
         else:
-            claimed = Ticket.objects.filter(
-                AWAITING_WARNING, pk=pk, response_warn_at__lte=now, response_due_at__gt=now
-            ).update(response_warned_at=F("response_warn_at"))
-        if claimed != 1:
-            return False
-        ticket = Ticket.objects.select_related("company__tam", "assignee").get(pk=pk)
+            message = _("%(number)s is at risk of missing its first-response deadline "
+                        "(severity %(sev)s, %(company)s).") % values
+        return message, _("%(message)s\n\nSubject: %(subject)s\nFirst response due: "
+                          "%(due)s\n") % {
+            "message": message, "subject": ticket.subject,
+            "due": email_datetime(ticket.response_due_at),
+        }
+
+    return compose
+
+
+def _claim_and_report(pks: Sequence[int], now: datetime, *, breach: bool) -> int:
+    """Flag a batch of tickets, record their SLA events and queue their notifications — all in
+    one transaction, so a crash leaves either everything or nothing. Six queries, whatever the
+    size of the batch: the claim, the claimed tickets (with company, TAM and assignee), the
+    active engineers, and one INSERT each of events, bells and e-mails."""
+    with transaction.atomic():
+        claimed = _claim(pks, now, breach=breach)
+        if not claimed:
+            return 0
+        tickets = list(Ticket.objects.select_related("company__tam", "assignee")
+                       .filter(pk__in=claimed).order_by("pk"))
         kind = EventKind.SLA_BREACH if breach else EventKind.SLA_WARNING
-        event = TicketEvent.objects.create(
-            ticket=ticket, kind=kind, created_at=now,
-            new_value=ticket.response_due_at.isoformat(),
-        )
-
-        def compose() -> tuple[str, str]:
-            # In the recipient's language and zone (``tickets.outbox``): the severity in
-            # words, the deadline spelled out with its zone.
-            values = {"number": ticket.number, "sev": Severity(ticket.severity).label,
-                      "company": ticket.company.name}
-            if breach:
-                message = _("%(number)s breached its first-response deadline (severity "
-                            "%(sev)s, %(company)s).") % values
-            else:
-                message = _("%(number)s is at risk of missing its first-response deadline "
-                            "(severity %(sev)s, %(company)s).") % values
-            return message, _("%(message)s\n\nSubject: %(subject)s\nFirst response due: "
-                              "%(due)s\n") % {
-                "message": message, "subject": ticket.subject,
-                "due": email_datetime(ticket.response_due_at),
-            }
-
-        notify(sla_recipients(ticket), ticket=ticket, event=event, compose=compose)
+        # No ``ignore_conflicts``: an SLA event already on record (unique per ticket and kind)
+        # means something flagged this ticket outside the claim; the batch rolls back.
+        events = TicketEvent.objects.bulk_create([
+            TicketEvent(ticket=t, kind=kind, created_at=now,
+                        new_value=t.response_due_at.isoformat()) for t in tickets
+        ])
+        engineers = list(User.objects.filter(role=Role.ENGINEER, is_active=True))
+        outbox = Outbox()
+        for ticket, event in zip(tickets, events, strict=True):
+            notify(sla_recipients(ticket, engineers), ticket=ticket, event=event,
+                   compose=_composer(ticket, breach=breach), outbox=outbox)
+        outbox.write()
+        # Per-batch hooks: ``tickets`` are the ones this run flagged (warned when not
+        # ``breach``), inside the claim's transaction, so they act exactly once too.
         if not breach:
-            page_on_warning(ticket, now)  # unassigned at its warning: page on call (SPEC §11)
-    return True
+            for ticket in tickets:  # unassigned at its warning: page on call (SPEC §11)
+                page_on_warning(ticket, now)
+    return len(tickets)
 
 
 def due_for_breach(now: datetime, batch: int = 1000) -> QuerySet[Ticket, int]:
@@ -104,39 +136,20 @@ def due_for_warning(now: datetime, batch: int = 1000) -> QuerySet[Ticket, int]:
 
 
 def _flag(now: datetime, *, breach: bool, batch: int) -> int:
-    """Flag everything due at ``now``, batch after batch: a run that follows a skipped or
-    late one catches up in full instead of leaving the rest for later runs."""
-    flagged = 0
-    failed: set[int] = set()
-    while True:
-        due = list(due_for_breach(now, batch) if breach else due_for_warning(now, batch))
-        progress = 0
-        for pk in due:
-            if pk in failed:
-                continue
-            try:
-                done = _claim_and_report(pk, now, breach=breach)
-            except (OperationalError, InterfaceError):
-                raise  # the database is gone: nothing else in this run can succeed
-            except Exception:
-                # The ticket's transaction rolled back, so it is still unflagged and the next
-                # run retries it. One failing ticket must not hold up every deadline after it.
-                log.exception("SLA %s for ticket %s failed; retrying on the next run",
-                              "breach" if breach else "warning", pk)
-                failed.add(pk)
-                continue
-            flagged += done
-            progress += 1
-        if len(due) < batch or not progress:
-            return flagged
+    name = "breach" if breach else "warning"
+    return run_batches(
+        lambda size: (due_for_breach if breach else due_for_warning)(now, size),
+        lambda pks: _claim_and_report(pks, now, breach=breach),
+        batch=batch, what=lambda pk: f"SLA {name} for ticket {pk}", log=log,
+    )
 
 
-def flag_breaches(now: datetime | None = None, batch: int = 1000) -> int:
+def flag_breaches(now: datetime | None = None, batch: int = BATCH) -> int:
     """Flag every unanswered ticket whose deadline has passed. Safe to run concurrently."""
     return _flag(now or timezone.now(), breach=True, batch=batch)
 
 
-def flag_warnings(now: datetime | None = None, batch: int = 1000) -> int:
+def flag_warnings(now: datetime | None = None, batch: int = BATCH) -> int:
     """Raise the warning for unanswered tickets past the warning point but not yet due."""
     return _flag(now or timezone.now(), breach=False, batch=batch)
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import sla.jobs
@@ -281,3 +282,78 @@ def test_it_warns_once_at_75_percent_and_not_for_a_ticket_already_due(crew):
     assert_reported_once(late, crew)
     late.refresh_from_db()
     assert late.response_warned_at is None
+
+
+# --- (f) Set-based: the queries of a batch do not grow with its tickets ---------------------------
+
+
+def flag_counting(flag, **kwargs) -> tuple[int, list[str]]:
+    """The statements a run sends, without the savepoints of its transactions (inside the
+    test's own transaction each ``atomic`` block is a savepoint, in production a BEGIN)."""
+    with CaptureQueriesContext(connection) as queries:
+        flagged = flag(**kwargs)
+    return flagged, [q["sql"] for q in queries.captured_queries
+                     if "SAVEPOINT" not in q["sql"].split(" ", 2)[:2]]
+
+
+@pytest.mark.parametrize("flag", [flag_breaches, flag_warnings])
+def test_a_batch_costs_the_same_queries_for_3_tickets_as_for_12(crew, flag):
+    few, many = [file(crew) for _ in range(3)], [file(crew) for _ in range(12)]
+    now = timezone.now()
+
+    def make_ready(tickets) -> None:
+        if flag is flag_breaches:
+            make_due(tickets)
+        else:
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+                response_warn_at=now - timedelta(minutes=1))
+
+    make_ready(few)
+    flagged, small = flag_counting(flag)
+    assert flagged == 3
+    make_ready(many)
+    flagged, big = flag_counting(flag)
+    assert flagged == 12
+    # The due ids; the claim (UPDATE … RETURNING); the claimed tickets with company, TAM and
+    # assignee; one INSERT of events; the active engineers; one INSERT each of bells and
+    # e-mails.
+    assert len(small) == len(big) == 7, "\n".join(big)
+    assert big[1].startswith("UPDATE")
+    assert "RETURNING" in big[1]
+    assert sum(q.startswith("INSERT") for q in big) == 3
+    for ticket in many:
+        assert_reported_once(ticket, crew, EventKind.SLA_BREACH if flag is flag_breaches
+                             else EventKind.SLA_WARNING)
+
+    # Batches of 5: three batches for 12 tickets, 7 queries each (the last due list is short).
+    more = [file(crew) for _ in range(12)]
+    make_ready(more)
+    flagged, batched = flag_counting(flag, batch=5)
+    assert flagged == 12
+    assert len(batched) == 3 * 7, "\n".join(batched)
+
+
+def test_a_failing_batch_is_retried_ticket_by_ticket_and_each_is_reported_once(
+    crew, monkeypatch, caplog
+):
+    tickets = [file(crew) for _ in range(6)]
+    poison = tickets[2]
+    make_due(tickets)
+    real_notify = sla.jobs.notify
+
+    def notify(*args, ticket, **kwargs):
+        if ticket.pk == poison.pk:
+            raise RuntimeError("cannot render this ticket")
+        return real_notify(*args, ticket=ticket, **kwargs)
+
+    monkeypatch.setattr(sla.jobs, "notify", notify)
+    with caplog.at_level(logging.WARNING, logger="sla.jobs"):
+        assert flag_breaches() == 5
+    assert "a batch of 6 failed" in caplog.text
+    assert f"SLA breach for ticket {poison.pk} failed" in caplog.text
+    assert sla_rows(EventKind.SLA_BREACH)[0] == 5
+    for ticket in tickets:
+        if ticket is not poison:
+            assert_reported_once(ticket, crew)
+    poison.refresh_from_db()
+    assert poison.response_breached_at is None

@@ -411,3 +411,29 @@ def test_the_queue_costs_the_same_queries_with_update_clocks(client, crew):
         html = client.get("/queue/").content.decode()
     assert html.count("update in 40 min") == 15
     assert len(many) == len(few), "a queue row costs a query of its own"
+
+
+def test_a_batch_of_missed_updates_costs_the_same_queries_for_3_tickets_as_for_12(crew):
+    """Set-based: one claim and one INSERT each of intervals, events, bells and e-mails per
+    batch, whatever the number of its tickets."""
+    groups = [[answered(crew) for _ in range(n)] for n in (1, 3, 12)]
+    Ticket.objects.update(update_due_at=T0 + timedelta(days=1))  # each group made due in turn
+    due = T0 + timedelta(minutes=70)
+    counts = []
+    for minutes, group in enumerate(groups):
+        when = due + timedelta(minutes=minutes) + SECOND
+        Ticket.objects.filter(pk__in=[t.pk for t in group]).update(
+            update_due_at=when - SECOND)
+        with at(when), CaptureQueriesContext(connection) as queries:
+            assert flag_missed_updates() == len(group)
+        counts.append(len([q for q in queries.captured_queries
+                           if "SAVEPOINT" not in q["sql"].split(" ", 2)[:2]]))
+    # The first run also reads the policy (plan and severity) and its calendar; then: the due
+    # ids, the tickets, the claim, four INSERTs.
+    assert counts[1] == counts[2] <= 9, counts
+    for ticket in groups[2]:
+        assert reload(ticket).updates_missed == 1
+        assert Notification.objects.filter(ticket=ticket,
+                                           event__kind=EventKind.UPDATE_OVERDUE).count() == 2
+        assert OutboundEmail.objects.filter(ticket=ticket,
+                                            event__kind=EventKind.UPDATE_OVERDUE).count() == 2

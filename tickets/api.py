@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts import audit
 from accounts.access import request_user, require_staff
 from accounts.models import Company, Role, User
+from accounts.selectors import company_with_plan
 from support_portal.kernel.api import PatchSerializer
 from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import paginated
@@ -149,6 +150,10 @@ class TicketListApi(APIView):
             fields.setdefault("channel", Channel.PHONE)
             ticket = services.ticket_create(requester=requester, created_by=user, **fields)
         else:
+            contact = user.active_contact
+            if contact is not None and "company" not in fields:
+                # As the two-factor check read it in this request: no second read.
+                fields["company"] = company_with_plan(contact)
             ticket = services.ticket_create(requester=user, channel=Channel.API, **fields)
         return Response(TicketOutput(ticket).data, status=status.HTTP_201_CREATED)
 

@@ -78,15 +78,23 @@ def missed_dues(ticket: Ticket, now: datetime, cadence: Cadence | None
     return missed, due
 
 
+def missed_rows(ticket: Ticket, dues: list[datetime]
+                ) -> tuple[list[UpdateInterval], list[TicketEvent]]:
+    """The unsaved rows recording missed intervals: one ``UpdateInterval`` each (unique per
+    ticket and due) and an ``update_overdue`` event at each due, oldest first."""
+    return (
+        [UpdateInterval(ticket=ticket, due_at=due, settled_at=due, on_time=False) for due in dues],
+        [TicketEvent(ticket=ticket, kind=EventKind.UPDATE_OVERDUE, new_value=due.isoformat(),
+                     created_at=due) for due in dues],
+    )
+
+
 def record_missed(ticket: Ticket, dues: list[datetime]) -> list[TicketEvent]:
-    """The record of missed intervals: one row each (a second writer of the same interval fails
-    on the unique constraint and rolls back) and an ``update_overdue`` event at each due."""
-    UpdateInterval.objects.bulk_create([
-        UpdateInterval(ticket=ticket, due_at=due, settled_at=due, on_time=False) for due in dues
-    ])
-    return [TicketEvent.objects.create(ticket=ticket, kind=EventKind.UPDATE_OVERDUE,
-                                       new_value=due.isoformat(), created_at=due)
-            for due in dues]
+    """The record of missed intervals (a second writer of the same interval fails on the
+    unique constraint and rolls back) and their events."""
+    intervals, events = missed_rows(ticket, dues)
+    UpdateInterval.objects.bulk_create(intervals)
+    return TicketEvent.objects.bulk_create(events)
 
 
 def catch_up(ticket: Ticket, now: datetime) -> list[TicketEvent]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.preferences import zone_of
+from support_portal.kernel.bulk import insert_rows
 from support_portal.kernel.dates import zone_name
 from support_portal.kernel.queueing import enqueue_on_commit
 from tickets.models import Notification, OutboundEmail, Ticket, TicketEvent
@@ -38,18 +39,6 @@ def _recipients(users: Iterable[User | None], *, only_active: bool = True) -> li
                  if u is not None and (u.is_active or not only_active)}.values())
 
 
-def _in_language(user: User, compose: Compose, *, footer: bool = False) -> tuple[str, str]:
-    """``compose`` in the recipient's language and time zone (SPEC §10); with ``footer``,
-    the body ends by naming the zone its times are in."""
-    with translation.override(user.language or settings.LANGUAGE_CODE), \
-            timezone.override(zone_of(user)):
-        subject, body = compose()
-        if footer:
-            body = body.rstrip("\n") + "\n\n" + _("Times in this e-mail are in %(zone)s.") % {
-                "zone": zone_name()} + "\n"
-        return subject, body
-
-
 def subject_with_number(subject: str, number: str) -> str:
     """The ticket number in brackets once (it threads replies back to the ticket): a number
     the text already names is bracketed where it stands, otherwise it leads the subject."""
@@ -60,17 +49,90 @@ def subject_with_number(subject: str, number: str) -> str:
     return f"[{number}] {subject}"
 
 
+class _Texts:
+    """``compose`` once per (language, time zone) among the recipients, not once per
+    recipient: the text depends on nothing else (a batch job notifies ten people of each of a
+    thousand tickets, most of them sharing a language and zone)."""
+
+    def __init__(self, compose: Compose) -> None:
+        self.compose = compose
+        self.done: dict[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]] = {}
+
+    def __call__(self, user: User, *, footer: bool = False) -> tuple[str, str]:
+        """(subject, body); with ``footer``, the body ends by naming the zone its times are
+        in (e-mails)."""
+        language = user.language or settings.LANGUAGE_CODE
+        zone = zone_of(user)
+        key = (language, zone.key)
+        if key not in self.done:
+            with translation.override(language), timezone.override(zone):
+                subject, body = self.compose()
+                closing = _("Times in this e-mail are in %(zone)s.") % {"zone": zone_name()}
+            self.done[key] = ((subject, body),
+                              (subject, body.rstrip("\n") + "\n\n" + closing + "\n"))
+        return self.done[key][footer]
+
+
+class Outbox:
+    """Bell and e-mail rows of any number of changes, gathered in memory and written by
+    :meth:`write` with one INSERT each, in the caller's transaction. Unique constraints (one
+    bell and one e-mail per recipient and event) make a repeated row a no-op."""
+
+    def __init__(self) -> None:
+        self.notifications: list[dict[str, Any]] = []
+        self.emails: list[dict[str, Any]] = []
+
+    def notify(self, users: Iterable[User | None], *, ticket: Ticket,
+               event: TicketEvent | None, compose: Compose) -> None:
+        """The bell and an e-mail for each user; the subject is the notification's text."""
+        recipients = _recipients(users)
+        texts = _Texts(compose)
+        event_id = event.pk if event is not None else None
+        self.notifications += [
+            {"user_id": u.pk, "ticket_id": ticket.pk, "event_id": event_id,
+             "message": texts(u)[0][:300]}
+            for u in recipients
+        ]
+        self._email(recipients, ticket=ticket, event=event, texts=texts)
+
+    def email(self, users: Iterable[User | None], *, ticket: Ticket | None,
+              event: TicketEvent | None, compose: Compose, only_active: bool = True) -> None:
+        self._email(_recipients(users, only_active=only_active), ticket=ticket, event=event,
+                    texts=_Texts(compose))
+
+    def _email(self, recipients: list[User], *, ticket: Ticket | None,
+               event: TicketEvent | None, texts: _Texts) -> None:
+        for user in recipients:
+            subject, body = texts(user, footer=True)
+            if ticket is not None:
+                subject = subject_with_number(subject, ticket.number)
+            self.emails.append({
+                "to": user.email, "ticket_id": ticket.pk if ticket is not None else None,
+                "event_id": event.pk if event is not None else None, "subject": subject[:300],
+                "body": body, "language": user.language,
+            })
+
+    def write(self) -> None:
+        """Two INSERTs (whatever the number of changes) and one delivery nudge after commit."""
+        now = timezone.now()
+        insert_rows(Notification, [{**row, "created_at": now} for row in self.notifications],
+                    ignore_conflicts=True)
+        insert_rows(OutboundEmail, [{**row, "created_at": now, "next_attempt_at": now}
+                                    for row in self.emails], ignore_conflicts=True)
+        enqueue_on_commit(DELIVER_TASK)
+        self.notifications, self.emails = [], []
+
+
 def notify(
     users: Iterable[User | None], *, ticket: Ticket, event: TicketEvent | None, compose: Compose,
+    outbox: Outbox | None = None,
 ) -> None:
-    """The bell and an e-mail for each user; the subject is the notification's text."""
-    recipients = _recipients(users)
-    Notification.objects.bulk_create(
-        [Notification(user=u, ticket=ticket, event=event,
-                      message=_in_language(u, compose)[0][:300]) for u in recipients],
-        ignore_conflicts=True,
-    )
-    email_users(recipients, ticket=ticket, event=event, compose=compose)
+    """The bell and an e-mail for each user; the subject is the notification's text. With
+    ``outbox``, the rows join that batch (written by its ``write()``); otherwise now."""
+    batch = outbox or Outbox()
+    batch.notify(users, ticket=ticket, event=event, compose=compose)
+    if outbox is None:
+        batch.write()
 
 
 def email_users(
@@ -79,15 +141,9 @@ def email_users(
 ) -> None:
     """``only_active=False`` only for answers to someone who wrote to us (e.g. telling a
     deactivated contact why their e-mail was refused)."""
-    rows = []
-    for user in _recipients(users, only_active=only_active):
-        subject, body = _in_language(user, compose, footer=True)
-        if ticket is not None:
-            subject = subject_with_number(subject, ticket.number)
-        rows.append(OutboundEmail(to=user.email, ticket=ticket, event=event,
-                                  subject=subject[:300], body=body, language=user.language))
-    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-    enqueue_on_commit(DELIVER_TASK)
+    batch = Outbox()
+    batch.email(users, ticket=ticket, event=event, compose=compose, only_active=only_active)
+    batch.write()
 
 
 @transaction.atomic

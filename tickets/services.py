@@ -61,11 +61,14 @@ def ticket_create(
     company: Company | None = None, received_at: datetime | None = None,
 ) -> Ticket:
     """File a ticket for ``requester``'s company. ``created_by`` is staff filing on a contact's
-    behalf (e.g. a phone call, whose ``received_at`` starts the SLA clock)."""
+    behalf (e.g. a phone call, whose ``received_at`` starts the SLA clock). A ``company`` given
+    with its plan loaded is taken as read by the caller in this request (its license and plan
+    are checked as they are); otherwise both are read here."""
     contact = _requesting_contact(requester)
     if company is not None and company.pk != contact.company_id:
         raise ValidationError({"requester": [_("The requester is not a contact of this company.")]})
-    company = Company.objects.select_related("plan").get(pk=contact.company_id)
+    if company is None or not Company.plan.is_cached(company):
+        company = Company.objects.select_related("plan").get(pk=contact.company_id)
     refusal = company.license_refusal()
     if refusal:
         raise PermissionDenied(refusal)

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import page_user, require_staff, visible_companies
-from accounts.models import Company, User
+from accounts.models import User
+from accounts.selectors import company_with_plan
 from support_portal.kernel.errors import ConflictError
 from support_portal.kernel.forms import add_service_errors
 from support_portal.kernel.pagination import LIST_PAGE_SIZE
@@ -125,7 +126,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     contact = user.active_contact
     if contact is None:
         raise PermissionDenied(_("Only a named support contact can file requests here."))
-    company = Company.objects.select_related("plan").get(pk=contact.company_id)
+    company = company_with_plan(contact)
     refusal = company.license_refusal()
     if refusal:
         return _refused(request, refusal)
@@ -141,7 +142,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 # One transaction: a file that fails leaves no ticket behind.
                 ticket = services.ticket_create(requester=user, channel=Channel.PORTAL,
-                                                **form.ticket_fields())
+                                                company=company, **form.ticket_fields())
                 for upload in form.cleaned_data["attachments"]:
                     services.attachment_add(ticket=ticket, uploaded_by=user, upload=upload)
                 if incident is not None:
