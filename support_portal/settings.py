@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Enhanced Premium Support: tickets, SLA, queue, dashboards, signature requests.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Tags and operation ids from the path after /api/v1/ (tickets_create, queue_list, …).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Request bodies get their own components (``…Request``): uploads are ``binary`` there,
     # read-only fields are left out, so a generated client sends exactly what is accepted.
     "COMPONENT_SPLIT_REQUEST": True,

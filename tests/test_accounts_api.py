@@ -45,7 +45,7 @@ class TestToken:
 
     def test_it_refuses_a_wrong_password_with_a_message(self, api, contact_a):
         response = api().post(self.url, {"email": contact_a.email, "password": "nope"})
-        assert response.status_code == 400
+        assert response.status_code == 401
         assert "Unable to sign in" in response.json()["detail"]
 
     @pytest.mark.parametrize("body", [{}, {"email": "x@example.com"}, {"email": "not-an-email",
@@ -58,13 +58,13 @@ class TestToken:
     def test_it_refuses_an_inactive_user(self, api, contact_a):
         User.objects.filter(pk=contact_a.pk).update(is_active=False)
         response = api().post(self.url, {"email": contact_a.email, "password": PASSWORD})
-        assert response.status_code == 400
+        assert response.status_code == 401
 
     def test_it_locks_an_email_and_address_after_five_failures(self, api, contact_a, settings):
         client = api()
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):
             assert client.post(self.url, {"email": contact_a.email, "password": "bad"}
-                               ).status_code == 400
+                               ).status_code == 401
         locked = client.post(self.url, {"email": contact_a.email, "password": "bad"})
         assert locked.status_code == 429
         assert "Too many failed sign-in attempts" in locked.json()["detail"]

@@ -46,7 +46,7 @@ class TestSchema:
                            ["schema"])
             assert set(body["properties"]) == {"count", "next", "previous", "results"}, path
             assert body["properties"]["results"]["type"] == "array", path
-        assert lists >= 15
+        assert lists >= 14
 
     def test_no_json_answer_is_a_bare_array(self, schema):
         for path, method, op in operations(schema):
@@ -86,7 +86,7 @@ class TestSchema:
         ticket = schema["components"]["schemas"]["TicketCreateInputRequest"]
         assert ticket["additionalProperties"] is False
         assert ticket["properties"]["subject"]["minLength"] == 1
-        assert "\\S" in ticket["properties"]["subject"]["pattern"]
+        assert "[^\\s" in ticket["properties"]["subject"]["pattern"]
         assert "required" in ticket["properties"]["requester"]["description"].lower()
         patch = schema["components"]["schemas"]["PatchedTicketPatchInputRequest"]
         assert patch["minProperties"] == 1

@@ -107,6 +107,12 @@ class ContractSchema(AutoSchema):
             codes.append("429")
         return codes
 
+    def _get_pagination_parameters(self) -> Any:
+        # Also for a list with more than one answer format (the audit log's JSON pages).
+        if self.method != "GET" or not self._is_paginated_list():
+            return []
+        return self.view.pagination_class().get_schema_operation_parameters(self.view)
+
     def _is_paginated_list(self) -> bool:
         """A list answered through ``kernel.pagination.paginated``: its view names the
         ``pagination_class``, which is how the envelope gets into the schema."""
