@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck messages ci clean-demo bench browser pdf-libs
+.PHONY: install run test lint typecheck messages ci clean-demo bench browser pdf-libs fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ pdf-libs:
 # DATABASE_URL / REDIS_URL), and a headless Chromium for the browser test.
 test: install messages browser pdf-libs
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The API against its own schema: schemathesis (--checks all) as a contact, an engineer and an
+# administrator, on a fresh database and a gunicorn of its own (fuzz/run.py; FUZZ_ARGS for
+# --max-examples N, --roles …).
+fuzz: install
+	$(BIN)/python fuzz/run.py $(FUZZ_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

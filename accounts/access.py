@@ -75,10 +75,12 @@ def access_company_for_contact_management(user: User, company_id: int | str) -> 
 
 
 def access_contact(user: User, company: Company, contact_id: int | str) -> Contact:
-    """A contact of ``company``; the caller has already passed the company check."""
+    """A contact of ``company`` by its one id across the API and pages, the contact's **user
+    id** (the id a ticket's ``requester`` takes, SPEC §8); the caller has already passed the
+    company check."""
     try:
         return Contact.objects.select_related("user", "company").get(
-            pk=int(contact_id), company=company
+            user_id=int(contact_id), company=company
         )
     except (Contact.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such contact.")) from None
@@ -86,14 +88,14 @@ def access_contact(user: User, company: Company, contact_id: int | str) -> Conta
 
 def access_company_dashboard(user: User, company_id: int | str) -> Company:
     """An account's dashboard (SPEC §1, §6): ``user.can_see_dashboards`` says who may open
-    dashboards at all; a TAM sees only their own accounts (another TAM's account does not
-    exist for them: 404)."""
+    dashboards at all (anyone else: 403); a TAM sees only their own accounts (another TAM's
+    account does not exist for them: 404)."""
     company = access_company(user, company_id)
+    if not user.can_see_dashboards:
+        raise PermissionDenied(_("Account dashboards are for the account's TAM and "
+                                 "administrators."))
     if user.role == Role.TAM and company.tam_id != user.pk:
         raise Http404(_("No such company."))
-    if not user.can_see_dashboards:
-        raise PermissionDenied(_("Account dashboards are for the account's TAM, engineers and "
-                                 "administrators."))
     return company
 
 

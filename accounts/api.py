@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -25,10 +25,23 @@ from accounts.access import (
 from accounts.auth import token_signed_in
 from accounts.forms import second_factor_failed, second_factor_locked
 from accounts.mfa import verify_second_factor
-from accounts.models import STAFF_ROLES, Company, Contact, LicenseType, Plan, Role, User
+from accounts.models import (
+    STAFF_ROLES,
+    Company,
+    Contact,
+    LicenseType,
+    Plan,
+    Role,
+    User,
+    known_time_zones,
+)
 from accounts.selectors import companies_with_counts, contacts_of
-from support_portal.kernel.api import PatchSerializer
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.api import PatchSerializer, StrictInput
+from support_portal.kernel.pagination import Pagination, paginated
+from support_portal.kernel.schema import ErrorSerializer, conflict
+
+#: IANA time zone names, as the schema's ``TimeZoneEnum`` lists them.
+TIME_ZONES = sorted(known_time_zones())
 
 
 class SignInThrottle(AnonRateThrottle):
@@ -38,7 +51,7 @@ class SignInThrottle(AnonRateThrottle):
 
 
 # --- Token ---------------------------------------------------------------------------------
-class TokenInput(serializers.Serializer):
+class TokenInput(StrictInput):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
     otp = serializers.CharField(
@@ -52,12 +65,27 @@ class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
 
 
+def _refused(detail: str, errors: dict[str, list[str]] | None = None) -> Response:
+    """Credentials that do not sign in: 401 (a well-formed request is not a 400 because the
+    password is wrong; the schema cannot know the password)."""
+    body: dict[str, Any] = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    return Response(body, status=status.HTTP_401_UNAUTHORIZED,
+                    headers={"WWW-Authenticate": 'Token realm="api"'})
+
+
 class TokenApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     throttle_classes = [SignInThrottle]
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
+    @extend_schema(request=TokenInput, auth=[], responses={
+        200: TokenOutput,
+        401: OpenApiResponse(ErrorSerializer, description=(
+            "The e-mail address and password do not sign in, or the account uses two-factor "
+            "sign-in and `otp` is missing or not valid.")),
+    })
     def post(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -70,10 +98,7 @@ class TokenApi(APIView):
             # AxesMiddleware swaps in the 429 lockout answer on the way out.
             return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
         if user is None:
-            return Response(
-                {"detail": _("Unable to sign in with this e-mail address and password.")},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _refused(_("Unable to sign in with this e-mail address and password."))
         if user.mfa_enabled:
             # The second factor, counted by django-axes like the password.
             refusal = self._check_otp(request, user, data.validated_data.get("otp", ""))
@@ -87,17 +112,15 @@ class TokenApi(APIView):
         if second_factor_locked(request._request, user):
             return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
         if not otp:
-            return Response({"detail": _("otp: this account uses two-factor sign-in; send the "
-                                         "current code of the authenticator app (or a "
-                                         "recovery code) as otp."),
-                             "errors": {"otp": [_("This field is required.")]}}, status=400)
+            return _refused(_("otp: this account uses two-factor sign-in; send the current code "
+                              "of the authenticator app (or a recovery code) as otp."),
+                            {"otp": [_("This field is required.")]})
         if not verify_second_factor(user, otp):
             second_factor_failed(request._request, user)
             if getattr(request._request, "axes_locked_out", False):
                 return Response({"detail": _("Too many failed sign-in attempts.")}, status=429)
-            return Response({"detail": _("otp: this code is not valid (it may have been used "
-                                         "already)."),
-                             "errors": {"otp": [_("Invalid code.")]}}, status=400)
+            return _refused(_("otp: this code is not valid (it may have been used already)."),
+                            {"otp": [_("Invalid code.")]})
         return None
 
 
@@ -108,7 +131,7 @@ class UserOutput(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "role", "is_active"]
 
 
-class StaffInput(serializers.Serializer):
+class StaffInput(StrictInput):
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=150)
     password = serializers.CharField(trim_whitespace=False, write_only=True)
@@ -150,7 +173,7 @@ class CompanyOutput(serializers.ModelSerializer):
         return bool(company.sso_client_secret)
 
 
-class CompanyInput(serializers.Serializer):
+class CompanyInput(StrictInput):
     name = serializers.CharField(max_length=200)
     license = serializers.ChoiceField(choices=LicenseType.choices)
     plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(
@@ -160,7 +183,8 @@ class CompanyInput(serializers.Serializer):
         queryset=User.objects.filter(role=Role.TAM, is_active=True), allow_null=True,
         required=False,
     )
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.ChoiceField(choices=TIME_ZONES, required=False,
+                                       help_text="An IANA time zone name (default UTC).")
     license_valid_from = serializers.DateField(allow_null=True, required=False)
     license_valid_until = serializers.DateField()
     sso_issuer = serializers.URLField(max_length=300, required=False, allow_blank=True)
@@ -179,6 +203,8 @@ def _company_out(company: Company) -> Any:
 
 
 class CompanyListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: CompanyOutput(many=True)})
     def get(self, request: Request) -> Response:
         return paginated(request, self, visible_companies(request_user(request)), CompanyOutput)
@@ -202,7 +228,9 @@ class CompanyDetailApi(APIView):
     def get(self, request: Request, company_id: int) -> Response:
         return Response(CompanyOutput(access_company(request_user(request), company_id)).data)
 
-    @extend_schema(request=CompanyInput(partial=True), responses={200: CompanyOutput})
+    @extend_schema(request=CompanyInput(partial=True), responses={
+        200: CompanyOutput,
+        409: conflict("The new plan allows fewer active contacts than the company has.")})
     def patch(self, request: Request, company_id: int) -> Response:
         company = access_company(request_user(request), company_id)
         require_admin(request_user(request))
@@ -215,9 +243,14 @@ class CompanyDetailApi(APIView):
 
 # --- Contacts ------------------------------------------------------------------------------
 class ContactOutput(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        source="user_id", read_only=True,
+        help_text="The contact's one id: the user id a ticket's `requester` takes and returns.")
     email = serializers.EmailField(source="user.email")
     full_name = serializers.CharField(source="user.full_name")
-    last_login = serializers.DateTimeField(source="user.last_login")
+    last_login = serializers.DateTimeField(
+        source="user.last_login", allow_null=True,
+        help_text="`null` until the contact first signs in.")
 
     class Meta:
         model = Contact
@@ -225,7 +258,7 @@ class ContactOutput(serializers.ModelSerializer):
                   "deactivated_at", "last_login"]
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(StrictInput):
     email = serializers.EmailField()
     full_name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
@@ -239,12 +272,16 @@ class ContactPatchInput(PatchSerializer):
 
 
 class ContactListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: ContactOutput(many=True)})
     def get(self, request: Request, company_id: int) -> Response:
         company = access_company_for_contact_management(request_user(request), company_id)
         return paginated(request, self, contacts_of(company), ContactOutput)
 
-    @extend_schema(request=ContactInput, responses={201: ContactOutput})
+    @extend_schema(request=ContactInput, responses={
+        201: ContactOutput,
+        409: conflict("The company already has as many active contacts as its plan allows.")})
     def post(self, request: Request, company_id: int) -> Response:
         company = access_company_for_contact_management(request_user(request), company_id)
         data = ContactInput(data=request.data)
@@ -261,7 +298,9 @@ class ContactDetailApi(APIView):
         contact = access_contact(request_user(request), company, contact_id)
         return Response(ContactOutput(contact).data)
 
-    @extend_schema(request=ContactPatchInput, responses={200: ContactOutput})
+    @extend_schema(request=ContactPatchInput, responses={
+        200: ContactOutput,
+        409: conflict("Reactivating would exceed the plan's contact limit.")})
     def patch(self, request: Request, company_id: int, contact_id: int) -> Response:
         company = access_company_for_contact_management(request_user(request), company_id)
         contact = access_contact(request_user(request), company, contact_id)

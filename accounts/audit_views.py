@@ -24,7 +24,7 @@ from accounts.access import page_user, request_user, visible_audit_entries
 from accounts.audit import Action, AuditEntry
 from accounts.models import Company, User
 from accounts.selectors import audit_entries
-from support_portal.kernel.pagination import LIST_PAGE_SIZE, paginated
+from support_portal.kernel.pagination import LIST_PAGE_SIZE, Pagination, paginated
 
 CSV_COLUMNS = ["id", "at", "actor_id", "actor_email", "action", "company_id", "company",
                "object_type", "object_id", "object", "ip"]
@@ -120,6 +120,7 @@ def csv_response(entries: QuerySet[AuditEntry]) -> StreamingHttpResponse:
 
 
 class AuditListApi(APIView):
+    pagination_class = Pagination
     renderer_classes = [JSONRenderer, CsvRenderer]
 
     @extend_schema(

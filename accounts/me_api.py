@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 
 from accounts import mfa, services
 from accounts.access import request_user
+from accounts.api import TIME_ZONES
 from accounts.audit import company_of
 from accounts.models import Role, User
-from support_portal.kernel.api import PatchSerializer
+from support_portal.kernel.api import PatchSerializer, StrictInput
+from support_portal.kernel.schema import conflict
 
 
 class MeOutput(serializers.ModelSerializer):
@@ -35,8 +37,8 @@ class MePatchInput(PatchSerializer):
     full_name = serializers.CharField(max_length=150, required=False)
     language = serializers.ChoiceField(choices=[code for code, _ in settings.LANGUAGES],
                                        required=False)
-    timezone = serializers.CharField(max_length=64, required=False,
-                                     help_text="An IANA time zone name, e.g. Europe/Berlin.")
+    timezone = serializers.ChoiceField(choices=TIME_ZONES, required=False,
+                                       help_text="An IANA time zone name, e.g. Europe/Berlin.")
 
 
 class MeApi(APIView):
@@ -59,7 +61,7 @@ class TotpBeginOutput(serializers.Serializer):
     otpauth_uri = serializers.CharField(help_text="The same as an otpauth:// URI (QR code).")
 
 
-class TotpConfirmInput(serializers.Serializer):
+class TotpConfirmInput(StrictInput):
     code = serializers.CharField(max_length=16)
 
 
@@ -71,7 +73,9 @@ class TotpConfirmOutput(serializers.Serializer):
 class TotpBeginApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: TotpBeginOutput})
+    @extend_schema(request=None, responses={
+        200: TotpBeginOutput,
+        409: conflict("Two-factor sign-in is already set up for this account.")})
     def post(self, request: Request) -> Response:
         secret, uri = mfa.totp_begin(user=request_user(request))
         return Response({"secret": secret, "otpauth_uri": uri})
@@ -80,7 +84,9 @@ class TotpBeginApi(APIView):
 class TotpConfirmApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=TotpConfirmInput, responses={200: TotpConfirmOutput})
+    @extend_schema(request=TotpConfirmInput, responses={
+        200: TotpConfirmOutput,
+        409: conflict("Two-factor sign-in is already set up for this account.")})
     def post(self, request: Request) -> Response:
         data = TotpConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -27,9 +27,10 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ENGINEER, Role.TAM, Role.EXPERT, Role.ADMIN})
-#: Who may open account dashboards and the portfolio at all (a TAM only for their own
-#: accounts: ``accounts.access.access_company_dashboard``).
-DASHBOARD_ROLES = frozenset({Role.TAM, Role.ENGINEER, Role.ADMIN})
+#: Who may open account dashboards, the portfolio and account pages at all (SPEC §1): a TAM
+#: only for their own accounts (``accounts.access.access_company_dashboard``), an administrator
+#: for every account. Engineers and experts work tickets, not accounts (403).
+DASHBOARD_ROLES = frozenset({Role.TAM, Role.ADMIN})
 #: Who works the signature-change queue: analyse, reject, record the expedited release.
 EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 

@@ -1,13 +1,14 @@
 """Every address of the portal, put together from each feature's ``urls`` (SPEC §8)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from accounts.urls import allauth_urlpatterns
 from accounts.urls import api_urlpatterns as accounts_api
 from support_portal import health, home
+from support_portal.kernel.api import api_not_found
 from tickets.incidents import urls as incident_urls
 from tickets.oncall import urls as oncall_urls
 from tickets.queue import urls as queue_urls
@@ -27,6 +28,8 @@ api_v1 = [
     *incident_urls.api_urlpatterns,
     *oncall_urls.api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Last: anything else under /api/v1/ (unknown paths, ids that are not numbers) is a JSON 404.
+    re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [
@@ -52,3 +55,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/v1/, the usual HTML pages elsewhere (support_portal.kernel.api).
+handler400 = "support_portal.kernel.api.handler400"
+handler403 = "support_portal.kernel.api.handler403"
+handler404 = "support_portal.kernel.api.handler404"
+handler500 = "support_portal.kernel.api.handler500"

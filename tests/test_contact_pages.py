@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def url(company, contact=None):
     base = f"/tam/accounts/{company.pk}/contacts/"
-    return f"{base}{contact.pk}/" if contact else base
+    return f"{base}{contact.user_id}/" if contact else base
 
 
 def test_the_tam_sees_the_contacts_and_how_many_slots_are_used(client, tam, company_a,

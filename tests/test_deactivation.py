@@ -43,7 +43,7 @@ def test_it_revokes_api_tokens(api, contact_a):
     services.contact_update(contact=contact_a.contact, is_active=False)
     assert client.get("/api/v1/companies/").status_code == 401
     assert api().post("/api/v1/auth/token/", {"email": contact_a.email, "password": PASSWORD}
-                      ).status_code == 400
+                      ).status_code == 401
 
 
 def test_other_contacts_keep_their_sessions(company_a, contact_a):

@@ -119,7 +119,7 @@ def test_the_acknowledgement_quotes_a_bounded_excerpt(contact_a):
 
 def test_the_schema_declares_the_limits(api, admin):
     schema = api(admin).get("/api/v1/schema/?format=json").json()
-    fields = schema["components"]["schemas"]["TicketCreateInput"]["properties"]
+    fields = schema["components"]["schemas"]["TicketCreateInputRequest"]["properties"]
     assert fields["description"]["maxLength"] == limits.DESCRIPTION_MAX
     assert fields["subject"]["maxLength"] == limits.SUBJECT_MAX
 

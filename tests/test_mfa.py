@@ -105,17 +105,17 @@ def test_confirm_without_a_started_enrolment_is_400(api, unenrolled_engineer):
 def test_the_token_endpoint_needs_otp_once_enrolled(api, engineer):
     body = {"email": engineer.email, "password": PASSWORD}
     missing = api().post(TOKEN, body)
-    assert missing.status_code == 400
+    assert missing.status_code == 401
     assert missing.json()["detail"].startswith("otp")
     assert "otp" in missing.json()["errors"]
     wrong = api().post(TOKEN, {**body, "otp": "000000"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 401
     assert wrong.json()["detail"].startswith("otp")
     ok = api().post(TOKEN, {**body, "otp": totp_code()})
     assert ok.status_code == 200
     assert ok.json()["token"]
     # The same code is not accepted twice.
-    assert api().post(TOKEN, {**body, "otp": totp_code()}).status_code == 400
+    assert api().post(TOKEN, {**body, "otp": totp_code()}).status_code == 401
 
 
 def test_a_recovery_code_works_once_at_the_token_endpoint(api, engineer):
@@ -125,13 +125,13 @@ def test_a_recovery_code_works_once_at_the_token_endpoint(api, engineer):
                          ).get_unused_codes()[0]
     body = {"email": engineer.email, "password": PASSWORD, "otp": code}
     assert api().post(TOKEN, body).status_code == 200
-    assert api().post(TOKEN, body).status_code == 400
+    assert api().post(TOKEN, body).status_code == 401
 
 
 def test_wrong_codes_lock_like_wrong_passwords(api, engineer, settings):
     body = {"email": engineer.email, "password": PASSWORD, "otp": "000000"}
     statuses = [api().post(TOKEN, body).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
-    assert statuses[:-1] == [400] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert statuses[:-1] == [401] * (settings.AXES_FAILURE_LIMIT - 1)
     assert statuses[-1] == 429
     # Locked: even the right code is refused now.
     assert api().post(TOKEN, {**body, "otp": totp_code()}).status_code == 429

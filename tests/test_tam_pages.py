@@ -120,9 +120,8 @@ def test_it_lists_the_tams_accounts_riskiest_first_with_a_health_line(client, ta
     assert "Enhanced Premium Support" in text(html)  # the plan
 
 
-@pytest.mark.parametrize("who", ["engineer", "admin"])
-def test_it_shows_engineers_and_admins_every_account(client, personas, portfolio, who):
-    html = get(client, personas[who], PORTFOLIO).content.decode()
+def test_it_shows_admins_every_account(client, personas, portfolio):
+    html = get(client, personas["admin"], PORTFOLIO).content.decode()
     names = [name for name, _health, _used in portfolio_rows(html)]
     assert names[:2] == ["Burning Co", "Expiring Co"]
     # (the personas bring Company A and B along)
@@ -216,9 +215,14 @@ def test_it_words_durations_like_the_queue():
 # --- Access to an account's dashboard ------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["tam", "engineer", "admin"])
-def test_the_accounts_tam_engineers_and_admins_open_the_dashboard(client, personas, company_a, who):
+@pytest.mark.parametrize("who", ["tam", "admin"])
+def test_the_accounts_tam_and_admins_open_the_dashboard(client, personas, company_a, who):
     assert get(client, personas[who], account_url(company_a)).status_code == 200
+
+
+def test_engineers_do_not_open_account_dashboards(client, engineer, company_a):
+    assert get(client, engineer, account_url(company_a)).status_code == 403
+    assert get(client, engineer, PORTFOLIO).status_code == 403
 
 
 def test_another_tams_account_is_404(client, other_tam, company_a):
@@ -490,7 +494,7 @@ def test_an_admin_writes_notes_too(client, admin, company_a):
     ("who", "status"),
     [
         ("other_tam", 404),  # another TAM's account does not exist for them
-        ("engineer", 403),  # engineers read the dashboard but do not write notes
+        ("engineer", 403),  # account pages are for the account's TAM and admins
         ("expert", 403),
         ("contact_a", 403),
         ("contact_b", 404),
@@ -501,9 +505,9 @@ def test_only_the_accounts_tam_or_an_admin_posts_notes(client, personas, company
     assert not ProactiveNote.objects.exists()
 
 
-def test_the_form_is_only_for_those_who_may_write(client, engineer, tam, company_a):
+def test_the_form_is_there_for_those_who_may_write(client, admin, tam, company_a):
     form = f'action="{notes_url(company_a)}#note-form"'
-    assert form not in get(client, engineer, account_url(company_a)).content.decode()
+    assert form in get(client, admin, account_url(company_a)).content.decode()
     assert form in get(client, tam, account_url(company_a)).content.decode()
 
 

@@ -19,10 +19,11 @@ from accounts import audit
 from accounts.access import request_user, require_staff
 from accounts.models import Company, Role, User
 from accounts.selectors import company_with_plan
-from support_portal.kernel.api import PatchSerializer
+from support_portal.kernel.api import PatchSerializer, StrictInput
 from support_portal.kernel.files import private_download
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.pagination import Pagination, paginated
 from support_portal.kernel.parsers import BoundedJSONParser
+from support_portal.kernel.schema import conflict
 from tickets import limits, services
 from tickets.access import (
     access_attachment,
@@ -72,7 +73,7 @@ class TicketOutput(serializers.ModelSerializer):
                              "engineer": by.full_name if by is not None else None}).data
 
 
-class TicketCreateInput(serializers.Serializer):
+class TicketCreateInput(StrictInput):
     subject = serializers.CharField(max_length=limits.SUBJECT_MAX)
     description = serializers.CharField(max_length=limits.DESCRIPTION_MAX)
     severity = serializers.IntegerField(min_value=1, max_value=4)
@@ -83,12 +84,18 @@ class TicketCreateInput(serializers.Serializer):
     product_version = serializers.CharField(max_length=limits.PRODUCT_VERSION_MAX,
                                             required=False, allow_blank=True, default="")
     # Staff only: filing on behalf of a contact.
-    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+    company = serializers.PrimaryKeyRelatedField(
+        queryset=Company.objects.all(), required=False,
+        help_text="Staff only: the requester's company (default: theirs).")
     requester = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role=Role.CONTACT), required=False
-    )
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    received_at = serializers.DateTimeField(required=False)
+        queryset=User.objects.filter(role=Role.CONTACT), required=False,
+        help_text="Staff only, and then **required** (400 without it): the id of the contact "
+                  "filing, as `GET /api/v1/companies/{id}/contacts/` lists it.")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      help_text="Staff only (default: phone).")
+    received_at = serializers.DateTimeField(
+        required=False, help_text="Staff only: when the call came in, within the last day "
+                                  "(starts the SLA clock).")
 
     STAFF_ONLY = ("company", "requester", "channel", "received_at")
 
@@ -118,8 +125,12 @@ class TicketPatchInput(PatchSerializer):
 
 
 class TicketListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(
-        parameters=[OpenApiParameter(
+        parameters=[OpenApiParameter("status", str, enum=Status.values,
+                                     description="Only tickets in this status."),
+                    OpenApiParameter(
             "q", str, description="Full-text search over the number, subject, description and "
             "comments (a contact's covers public comments only), English and Portuguese "
             "stemming; results best match first. Quotes, `or` and `-word` work as in a web "
@@ -139,7 +150,10 @@ class TicketListApi(APIView):
         tickets = search_tickets(user, tickets, request.query_params.get("q", ""))
         return paginated(request, self, tickets, TicketOutput, context={"now": timezone.now()})
 
-    @extend_schema(request=TicketCreateInput, responses={201: TicketOutput})
+    @extend_schema(request=TicketCreateInput, responses={201: TicketOutput}, description=(
+        "A contact files for their own company (`company`, `requester`, `channel` and "
+        "`received_at` are refused: 400). Staff file on a contact's behalf and must name the "
+        "`requester` (400 without it)."))
     def post(self, request: Request) -> Response:
         user = request_user(request)
         data = TicketCreateInput(data=request.data, context={"user": user})
@@ -163,7 +177,9 @@ class TicketDetailApi(APIView):
     def get(self, request: Request, ticket_id: int) -> Response:
         return Response(TicketOutput(access_ticket(request_user(request), ticket_id)).data)
 
-    @extend_schema(request=TicketPatchInput, responses={200: TicketOutput})
+    @extend_schema(request=TicketPatchInput, responses={
+        200: TicketOutput,
+        409: conflict("The ticket cannot move to this status from its current one.")})
     def patch(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
         ticket = access_ticket(user, ticket_id)
@@ -196,13 +212,14 @@ class CommentOutput(serializers.ModelSerializer):
                   "created_at", "attachments"]
 
 
-class CommentInput(serializers.Serializer):
+class CommentInput(StrictInput):
     body = serializers.CharField(max_length=limits.COMMENT_MAX)
     internal = serializers.BooleanField(default=False)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class CommentListApi(APIView):
+    pagination_class = Pagination
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses={200: CommentOutput(many=True)})
@@ -211,7 +228,8 @@ class CommentListApi(APIView):
         ticket = access_ticket(user, ticket_id)
         return paginated(request, self, visible_comments(user, ticket), CommentOutput)
 
-    @extend_schema(request=CommentInput, responses={201: CommentOutput})
+    @extend_schema(request=CommentInput, responses={
+        201: CommentOutput, 409: conflict("The ticket is closed.")})
     def post(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
         ticket = access_ticket(user, ticket_id)
@@ -221,11 +239,12 @@ class CommentListApi(APIView):
         return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
 
 
-class AttachmentInput(serializers.Serializer):
+class AttachmentInput(StrictInput):
     file = serializers.FileField()
 
 
 class AttachmentListApi(APIView):
+    pagination_class = Pagination
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses={200: AttachmentOutput(many=True)})
@@ -235,7 +254,7 @@ class AttachmentListApi(APIView):
         return paginated(request, self, visible_attachments(user, ticket), AttachmentOutput)
 
     @extend_schema(request={"multipart/form-data": AttachmentInput},
-                   responses={201: AttachmentOutput})
+                   responses={201: AttachmentOutput, 409: conflict("The ticket is closed.")})
     def post(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
         ticket = access_ticket(user, ticket_id)

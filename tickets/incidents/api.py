@@ -6,14 +6,20 @@ companies an incident has (no counts, no tickets in what they read)."""
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import request_user, require_staff
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.api import StrictInput
+from support_portal.kernel.pagination import Pagination, paginated
 from tickets.access import access_ticket
 from tickets.api import TicketOutput
 from tickets.incident_links import incident_link
@@ -51,7 +57,7 @@ class IncidentOutput(serializers.ModelSerializer):
                                    "at": at}).data
 
 
-class IncidentInput(serializers.Serializer):
+class IncidentInput(StrictInput):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     severity = serializers.IntegerField(min_value=1, max_value=4)
@@ -83,7 +89,7 @@ class PostedUpdateOutput(IncidentUpdateOutput):
         return delivery_progress([update.pk]).get(update.pk, 0)
 
 
-class IncidentUpdateInput(serializers.Serializer):
+class IncidentUpdateInput(StrictInput):
     body = serializers.CharField()
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False,
                                      help_text="The incident's status after this update (default: "
@@ -91,7 +97,7 @@ class IncidentUpdateInput(serializers.Serializer):
                                                "ticket with this update.")
 
 
-class LinkInput(serializers.Serializer):
+class LinkInput(StrictInput):
     ticket = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
                                       help_text="The id of the ticket to link.")
 
@@ -102,7 +108,11 @@ def _incidents(request: Request) -> Any:
 
 
 class IncidentListApi(APIView):
-    @extend_schema(responses={200: IncidentOutput(many=True)})
+    pagination_class = Pagination
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=IncidentStatus.values,
+                                                description="Only incidents in this status.")],
+                   responses={200: IncidentOutput(many=True)})
     def get(self, request: Request) -> Response:
         incidents = _incidents(request)
         wanted = request.query_params.get("status")
@@ -132,6 +142,7 @@ class IncidentDetailApi(APIView):
 
 class IncidentTicketsApi(APIView):
     """Staff only: the linked tickets, and linking one more."""
+    pagination_class = Pagination
 
     @extend_schema(responses={200: TicketOutput(many=True)})
     def get(self, request: Request, incident_id: int) -> Response:
@@ -159,6 +170,8 @@ class IncidentTicketsApi(APIView):
 
 
 class IncidentUpdatesApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: IncidentUpdateOutput(many=True)})
     def get(self, request: Request, incident_id: int) -> Response:
         found = access_incident(request_user(request), incident_id)

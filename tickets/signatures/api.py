@@ -8,7 +8,12 @@ from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,9 +23,11 @@ from rest_framework.views import APIView
 from accounts import audit
 from accounts.access import request_user, require_staff
 from accounts.models import User
+from support_portal.kernel.api import StrictInput
 from support_portal.kernel.files import private_download
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.pagination import Pagination, paginated
 from support_portal.kernel.parsers import BoundedJSONParser
+from support_portal.kernel.schema import conflict
 from tickets import limits
 from tickets.models import (
     DatabaseRelease,
@@ -95,7 +102,7 @@ def _with_events(qs: Any) -> Any:
     return qs.select_related("ticket", "release").prefetch_related("ticket__events__actor")
 
 
-class SignatureRequestInput(serializers.Serializer):
+class SignatureRequestInput(StrictInput):
     type = serializers.ChoiceField(choices=SignatureType.choices)
     product = serializers.CharField(max_length=limits.PRODUCT_MAX)
     product_version = serializers.CharField(max_length=limits.PRODUCT_VERSION_MAX)
@@ -107,7 +114,7 @@ class SignatureRequestInput(serializers.Serializer):
                                       default="")
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(StrictInput):
     to = serializers.ChoiceField(choices=SignatureStatus.choices)
     release_version = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                             default="")
@@ -116,9 +123,12 @@ class TransitionInput(serializers.Serializer):
 
 
 class SignatureRequestListApi(APIView):
+    pagination_class = Pagination
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
-    @extend_schema(responses={200: SignatureRequestOutput(many=True)})
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=SignatureStatus.values,
+                                                description="Only requests in this status.")],
+                   responses={200: SignatureRequestOutput(many=True)})
     def get(self, request: Request) -> Response:
         qs = visible_signature_requests(request_user(request))
         wanted = request.query_params.get("status")
@@ -151,7 +161,10 @@ class SignatureRequestDetailApi(APIView):
 
 
 class SignatureTransitionApi(APIView):
-    @extend_schema(request=TransitionInput, responses={200: SignatureRequestOutput})
+    @extend_schema(request=TransitionInput, responses={
+        200: SignatureRequestOutput,
+        409: conflict("The transition is not allowed from the current status, or the release "
+                      "is already recorded.")})
     def post(self, request: Request, request_id: int) -> Response:
         user = request_user(request)
         found = access_signature_request(user, request_id)
@@ -225,13 +238,15 @@ class DatabaseReleaseOutput(serializers.ModelSerializer):
         fields = ["id", "version", "released_at", "expedited"]
 
 
-class DatabaseReleaseInput(serializers.Serializer):
+class DatabaseReleaseInput(StrictInput):
     version = serializers.CharField(max_length=64)
     released_at = serializers.DateTimeField(required=False)
     expedited = serializers.BooleanField(default=False)
 
 
 class DatabaseReleaseListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: DatabaseReleaseOutput(many=True)})
     def get(self, request: Request) -> Response:
         releases = DatabaseRelease.objects.order_by("-released_at", "-pk")

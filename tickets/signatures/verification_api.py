@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import request_user
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.api import StrictInput
+from support_portal.kernel.pagination import Pagination, paginated
 from tickets.models import SignatureRequest
 from tickets.signatures.access import access_signature_request
 from tickets.signatures.api import SignatureRequestOutput, _with_events
@@ -17,7 +18,7 @@ from tickets.signatures.custody import custody_for
 from tickets.signatures.verification import signature_request_confirm
 
 
-class ConfirmInput(serializers.Serializer):
+class ConfirmInput(StrictInput):
     fixed = serializers.BooleanField(
         help_text="`true`: the released databases fixed it. `false`: still detected (or still "
                   "missed); the request goes back to the expert group with the note.")
@@ -52,6 +53,8 @@ class ConfirmApi(APIView):
 
 
 class CustodyApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: CustodyOutput(many=True)})
     def get(self, request: Request, request_id: int) -> Response:
         found = access_signature_request(request_user(request), request_id)

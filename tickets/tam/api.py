@@ -14,7 +14,8 @@ from accounts.access import (
     request_user,
 )
 from accounts.models import ProactiveNote
-from support_portal.kernel.pagination import paginated
+from support_portal.kernel.api import StrictInput
+from support_portal.kernel.pagination import Pagination, paginated
 from tickets import limits
 from tickets.tam.dashboards import Dashboard, dashboard_for
 from tickets.tam.notes import access_company_for_notes, note_create, visible_notes
@@ -29,7 +30,7 @@ class NoteOutput(serializers.ModelSerializer):
                   "author_name", "created_at"]
 
 
-class NoteInput(serializers.Serializer):
+class NoteInput(StrictInput):
     title = serializers.CharField(max_length=limits.NOTE_TITLE_MAX)
     body = serializers.CharField(max_length=limits.NOTE_BODY_MAX)
     follow_up_on = serializers.DateField(required=False, allow_null=True)
@@ -47,7 +48,7 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
         },
         "contacts": {
             "active": d.contacts_active, "limit": d.contacts_limit,
-            "people": [{"id": c.pk, "full_name": c.user.full_name, "email": c.user.email,
+            "people": [{"id": c.user_id, "full_name": c.user.full_name, "email": c.user.email,
                         "is_active": c.is_active, "last_login": c.user.last_login}
                        for c in d.contacts],
         },
@@ -97,6 +98,8 @@ class DashboardApi(APIView):
 
 
 class NoteListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses={200: NoteOutput(many=True)})
     def get(self, request: Request, company_id: int) -> Response:
         user = request_user(request)

@@ -129,7 +129,7 @@ def dashboard_for(company: Company, now: datetime | None = None) -> Dashboard:
 def portfolio_for(user: User, now: datetime | None = None) -> list[Company]:
     """The user's accounts, riskiest first, each annotated with its risk figures — one query.
 
-    A TAM gets the accounts assigned to them; admins and engineers get every account.
+    A TAM gets the accounts assigned to them; administrators get every account (engineers none).
     Risk = 3 × breaches in 30 days + 2 × at-risk tickets now + 2 × open severity-1/2 tickets
     + 5 if the license ends within 60 days (10 if it has ended).
     """

@@ -157,7 +157,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     user = page_user(request)
     if not user.can_see_dashboards:
         raise PermissionDenied(
-            _("The accounts portfolio is for TAMs, engineers and administrators.")
+            _("The accounts portfolio is for TAMs and administrators.")
         )
     rows = [(company, health_of(company)) for company in portfolio_for(user)]
     return render(

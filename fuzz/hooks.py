@@ -1,0 +1,116 @@
+"""Schemathesis hooks for ``fuzz/run.py`` (loaded through ``SCHEMATHESIS_HOOKS``).
+
+A schema says which requests are well formed; it cannot say which ids exist, which password is
+right, or what "now" is. For a request the fuzzer generated as *valid* (positive mode), this
+fills in exactly that, the way a real client would, from the seeded fixture (``FUZZ_SEED``)
+and the role it runs as (``FUZZ_ROLE``):
+
+- ids of existing objects in the body (``requester``, ``company``, ``tam``, ``assignee``,
+  ``ticket``): the seeded ones, which the client would have listed first;
+- fields only staff may send (``company``, ``requester``, ``channel``, ``received_at`` on a new
+  ticket): left out for a contact; and a staff-filed ticket names its ``requester``;
+- times that must be recent and not in the future (``received_at``, ``released_at``) and a
+  report ``month`` that has started: now, and the current month;
+- sign-in (``/auth/token/``): the seeded contact's e-mail address and password; two-factor
+  enrolment (``/me/mfa/totp/confirm/``): the current code of the secret just begun; a new
+  account's password: one that passes Django's password validators.
+
+Invalid (negative) requests are sent as generated: the server must refuse every one of them.
+"""
+
+import json
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import schemathesis
+
+from fuzz.run import totp_now
+
+SEED: dict[str, Any] = json.loads(os.environ.get("FUZZ_SEED", "{}") or "{}")
+ROLE = os.environ.get("FUZZ_ROLE", "")
+IDS: dict[str, int] = SEED.get("ids", {})
+STAFF_ONLY = ("company", "requester", "channel", "received_at")
+
+
+def _positive(case: Any) -> bool:
+    meta = case.meta
+    return bool(meta is not None and meta.generation.mode.is_positive)
+
+
+def _recent() -> str:
+    return (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+
+def _ticket_body(body: dict[str, Any]) -> None:
+    if ROLE == "contact":
+        for name in STAFF_ONLY:
+            body.pop(name, None)
+        return
+    body["requester"] = IDS["contact"]
+    if "company" in body:
+        body["company"] = IDS["company"]
+    if "received_at" in body:
+        body["received_at"] = _recent()
+
+
+def _totp_code(case: Any) -> str | None:
+    """Begin enrolment as the fuzzed user and answer with the code of the new secret."""
+    base = os.environ["FUZZ_BASE"]
+    auth = case.headers.get("Authorization") if case.headers else None
+    headers = {"Authorization": auth} if auth else {}
+    begun = requests.post(f"{base}/api/v1/me/mfa/totp/", headers=headers, timeout=10)
+    if begun.status_code != 200:
+        return None  # already enrolled: the confirmation answers 409, as documented
+    return totp_now(begun.json()["secret"])
+
+
+def _drop_undeclared(case: Any, body: dict[str, Any]) -> None:
+    """Schemathesis sometimes adds a key learnt from an error answer (``errors``) to a case it
+    still counts as valid; the schema forbids it (``additionalProperties: false``)."""
+    try:
+        declared = case.operation.get_body_for_media_type(case.media_type).definition
+        properties = declared["schema"]
+    except (AttributeError, KeyError, TypeError):
+        return
+    if "$ref" in properties:
+        name = properties["$ref"].rsplit("/", 1)[-1]
+        properties = case.operation.schema.raw_schema["components"]["schemas"][name]
+    if properties.get("additionalProperties") is False:
+        for key in set(body) - set(properties.get("properties", {})):
+            del body[key]
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
+    if not _positive(case):
+        return
+    path, method = case.operation.path, case.method.upper()
+    body = case.body if isinstance(case.body, dict) else None
+    if method == "GET" and path.endswith("/report/") and isinstance(case.query, dict):
+        case.query["month"] = datetime.now(UTC).strftime("%Y-%m")
+    if body is None:
+        return
+    _drop_undeclared(case, body)
+    if "password" in body and path != "/api/v1/auth/token/":
+        # Django's password validators (length, common, numeric, like the e-mail address).
+        body["password"] = f"Fuzz-{secrets.token_hex(8)}"
+    if path == "/api/v1/auth/token/":
+        body.update(email="spare@fuzz.example", password=SEED["password"])
+        body.pop("otp", None)
+    elif path == "/api/v1/me/mfa/totp/confirm/":
+        code = _totp_code(case)
+        if code is not None:
+            body["code"] = code
+    elif path == "/api/v1/tickets/" and method == "POST":
+        _ticket_body(body)
+    elif path == "/api/v1/tickets/{ticket_id}/" and body.get("assignee") is not None:
+        body["assignee"] = IDS["engineer"]
+    elif path.startswith("/api/v1/companies/") and "tam" in body and body["tam"] is not None:
+        body["tam"] = IDS["tam"]
+    elif path == "/api/v1/incidents/{incident_id}/tickets/":
+        body["ticket"] = IDS["ticket"]
+    if "released_at" in body:
+        body["released_at"] = _recent()
