@@ -71,7 +71,8 @@ def test_it_refuses_a_contact_as_member_and_unknown_users(api, admin, engineer, 
         "members": [987654]}, format="json")
     assert unknown.status_code == 400
     assert "members" in unknown.json()["errors"]
-    for bad in ({"level": 3}, {"shift_hours": 0}, {"members": []}, {"starts_at": "soon"}):
+    for bad in ({"level": 3}, {"shift_hours": 0}, {"members": []}, {"starts_at": "soon"},
+                {"starts_at": "9999-12-31T23:00:00Z"}, {"members": [2**70]}):
         fields = {"name": "x", "level": 1, "starts_at": iso(start), "shift_hours": 8,
                   "members": [engineer.pk], **bad}
         answer = api(admin).post("/api/v1/oncall/rotations/", fields, format="json")

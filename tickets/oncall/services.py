@@ -30,6 +30,12 @@ def _check_staff(user: User, field: str) -> None:
                                          "can be on call.") % {"name": user.full_name}]})
 
 
+def _check_instant(value: datetime, field: str) -> None:
+    """Rota arithmetic steps shift by shift: keep instants where that stays in range."""
+    if not 2000 <= value.year < 2100:
+        raise ValidationError({field: [_("Give a date between the years 2000 and 2099.")]})
+
+
 def _check_level(level: int) -> None:
     if level not in (1, 2):
         raise ValidationError({"level": [_("The level must be 1 (primary) or 2 (secondary).")]})
@@ -41,6 +47,7 @@ def rotation_create(*, actor: User, name: str, level: int, starts_at: datetime,
                     request: HttpRequest | None = None) -> Rotation:
     require_admin(actor)
     _check_level(level)
+    _check_instant(starts_at, "starts_at")
     name = name.strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -96,6 +103,8 @@ def override_create(*, actor: User, user: User, level: int, starts_at: datetime,
                     ends_at: datetime, request: HttpRequest | None = None) -> Override:
     require_staff(actor)
     _check_level(level)
+    _check_instant(starts_at, "starts_at")
+    _check_instant(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": [_("The override must end after it starts.")]})
     if ends_at <= timezone.now():
