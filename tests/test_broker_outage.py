@@ -100,14 +100,21 @@ def test_it_files_a_ticket_at_once_and_sends_the_acknowledgement_once_the_broker
     assert ticket.number in waiting.subject
     assert mail.outbox == []
 
+    # A premium severity-1 ticket with nobody on call also paged everyone (SPEC §11): the
+    # engineer and the TAM, their e-mails in the same outbox.
+    pages = OutboundEmail.objects.filter(ticket=ticket).exclude(to=contact.email)
+    assert sorted(pages.values_list("to", flat=True)) == sorted(
+        [people["engineer"].email, people["tam"].email])
+
     dead_broker()  # the broker is back; the periodic job (here called directly) delivers
-    assert deliver_outbox() == 1
-    assert [m.to for m in mail.outbox] == [[contact.email]]
-    assert ticket.number in mail.outbox[0].subject
+    assert deliver_outbox() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [contact.email, people["engineer"].email, people["tam"].email])
+    assert all(ticket.number in m.subject for m in mail.outbox)
     waiting.refresh_from_db()
     assert waiting.sent_at is not None
     assert deliver_outbox() == 0
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 3
 
     # And the after-commit nudge reaches the live broker again.
     app = current_app._get_current_object()
@@ -146,7 +153,9 @@ def test_it_still_flags_the_ticket_from_the_database_while_the_broker_is_down(
     assert not breach_mail.filter(sent_at__isnull=False).exists()
 
     dead_broker()
-    assert deliver_outbox() == 3  # the acknowledgement and the two breach e-mails
+    # The acknowledgement, the two pages of the filing (nobody on call: everyone, SPEC §11)
+    # and the two breach e-mails.
+    assert deliver_outbox() == 5
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [people["contact"].email, people["tam"].email, people["engineer"].email])
+        [people["contact"].email, *[people["tam"].email, people["engineer"].email] * 2])
     assert scan() == {"warnings": 0, "breaches": 0}

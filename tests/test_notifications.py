@@ -20,7 +20,9 @@ def sent_to() -> list[tuple[str, str]]:
 
 
 def test_filing_acknowledges_the_requester_only(contact_a, engineer, tam):
-    ticket = file_ticket(contact_a, severity=1)
+    # Severity 2: a premium severity-1 filing also pages the on-call engineer (SPEC §11,
+    # tests/test_oncall_paging.py).
+    ticket = file_ticket(contact_a, severity=2)
     out = sent_to()
     assert [to for to, _ in out] == [contact_a.email]
     assert f"[{ticket.number}]" in out[0][1]

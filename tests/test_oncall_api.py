@@ -71,7 +71,8 @@ def test_it_refuses_a_contact_as_member_and_unknown_users(api, admin, engineer, 
         "members": [987654]}, format="json")
     assert unknown.status_code == 400
     assert "members" in unknown.json()["errors"]
-    for bad in ({"level": 3}, {"shift_hours": 0}, {"members": []}, {"starts_at": "soon"}):
+    for bad in ({"level": 3}, {"shift_hours": 0}, {"members": []}, {"starts_at": "soon"},
+                {"starts_at": "9999-12-31T23:00:00Z"}, {"members": [2**70]}):
         fields = {"name": "x", "level": 1, "starts_at": iso(start), "shift_hours": 8,
                   "members": [engineer.pk], **bad}
         answer = api(admin).post("/api/v1/oncall/rotations/", fields, format="json")
@@ -102,6 +103,22 @@ def test_it_lets_someone_on_the_rota_hand_over_a_shift(api, admin, engineer, tam
         "user": other.pk, "level": 1, "starts_at": iso(start + timedelta(hours=6)),
         "ends_at": iso(start + timedelta(hours=7))}, format="json")
     assert refused.status_code == 403
+
+
+def test_only_whoever_the_rota_puts_on_call_hands_that_shift_over(api, admin, engineer, start):
+    second = UserFactory(role=Role.ENGINEER)
+    make_rotation(api, admin, [engineer, second], start)  # 8-hour shifts, engineer first
+
+    def hand_over(actor, hours_from, hours_to):
+        return api(actor).post("/api/v1/oncall/overrides/", {
+            "user": actor.pk if actor != engineer else second.pk, "level": 1,
+            "starts_at": iso(start + timedelta(hours=hours_from)),
+            "ends_at": iso(start + timedelta(hours=hours_to))}, format="json")
+
+    assert hand_over(second, 2, 4).status_code == 403  # engineer's shift, not theirs
+    assert hand_over(second, 9, 10).status_code == 201  # their own shift
+    assert hand_over(engineer, 3, 5).status_code == 201
+    assert hand_over(engineer, 1, 24 * 70).status_code == 400  # longer than 62 days
 
 
 def test_it_refuses_an_override_ending_before_it_starts_or_for_a_contact(api, admin, contact_a,

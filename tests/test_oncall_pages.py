@@ -155,3 +155,18 @@ def test_the_dashboard_shows_time_to_acknowledge(api, client, primary, contact_a
     client.force_login(tam)
     html = client.get(f"/tam/accounts/{company_a.pk}/").content.decode()
     assert 'id="ack-count">3<' in html
+
+
+def test_the_open_ticket_page_learns_of_the_acknowledgement_without_a_reload(client, primary,
+                                                                            contact_a):
+    ticket = file_ticket(contact_a, severity=1)
+    client.force_login(contact_a)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    stamp = re.search(r'/live/\?stamp=([0-9a-f]+)"', html).group(1)
+    live = f"/tickets/{ticket.pk}/live/"
+    assert client.get(live, {"stamp": stamp}, HTTP_HX_REQUEST="true").status_code == 204
+    paging.acknowledge(ticket=Ticket.objects.get(pk=ticket.pk), by=primary, via="api")
+    answer = client.get(live, {"stamp": stamp}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200
+    assert 'id="paging-note" hx-swap-oob="true"' in answer.content.decode()
+    assert "Ana Souza acknowledged at" in answer.content.decode()

@@ -110,7 +110,8 @@ def test_it_pages_everyone_when_nobody_is_on_call(contact_a, tam):
     UserFactory(role=Role.EXPERT)
     ticket = file_ticket(contact_a, severity=1)
     assert pages_of(ticket) == sorted((3, u.pk) for u in [*engineers, tam])
-    assert OutboundEmail.objects.filter(ticket=ticket, subject__contains="Escalated").count() == 4
+    assert OutboundEmail.objects.filter(ticket=ticket,
+                                       subject__contains="nobody on call").count() == 4
 
 
 @pytest.mark.usefixtures("rota")

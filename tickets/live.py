@@ -58,5 +58,6 @@ def stamp(ticket: Ticket, sla_state: str, comments: Sequence[Comment],
     """A short digest of what the page shows that someone else can change."""
     parts = [ticket.status, str(ticket.severity), str(ticket.assignee_id), sla_state,
              str(comments[-1].pk if comments else 0), str(len(comments)),
-             str(events[-1].pk if events else 0), str(len(events)), *writers]
+             str(events[-1].pk if events else 0), str(len(events)),
+             str(ticket.paged_at), str(ticket.paging_acked_at), *writers]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

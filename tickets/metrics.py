@@ -168,7 +168,8 @@ def acknowledge_stats(tickets: QuerySet[Ticket], period: Period) -> dict[str, in
         return {"count": row["count"], "median_seconds": seconds(row["median"]),
                 "p90_seconds": seconds(row["p90"])}
     values = sorted((a - p).total_seconds()
-                    for p, a in acked.values_list("paged_at", "paging_acked_at"))
+                    for p, a in acked.values_list("paged_at", "paging_acked_at")
+                    if p is not None and a is not None)
     return {"count": len(values),
             "median_seconds": round(percentile_cont(values, 0.5)) if values else None,
             "p90_seconds": round(percentile_cont(values, 0.9)) if values else None}

@@ -118,9 +118,12 @@ def _write_pages(ticket: Ticket, level: int, people: Iterable[User], now: dateti
         def compose(link: str = link, ticket_url: str = ticket_url) -> tuple[str, str]:
             values = {"number": ticket.number, "sev": Severity(ticket.severity).label,
                       "company": ticket.company.name, "level": level}
-            if level == 3:
+            if level == 3 and reason == Reason.ESCALATION:
                 message = _("Escalated page: %(number)s (severity %(sev)s, %(company)s) is "
                             "not acknowledged") % values
+            elif level == 3:
+                message = _("Page (nobody on call, everyone): %(number)s, severity %(sev)s, "
+                            "%(company)s") % values
             else:
                 message = _("Page (level %(level)s): %(number)s, severity %(sev)s, "
                             "%(company)s") % values

@@ -215,6 +215,7 @@ def _live_context(user: User, ticket: Ticket) -> dict[str, Any]:
         "timeline": timeline(comments, events),
         "writers": writers,
         "live_stamp": live.stamp(ticket, sla_state, comments, events, writers),
+        "paging": paging_view(ticket),
         "live_seconds": live.LIVE_SECONDS,
     }
 
@@ -232,7 +233,6 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, reply_form: ReplyFor
                                and ticket.first_response_at is None
                                and ticket.paging_acked_at is None
                                and ticket.status in (Status.NEW, Status.OPEN)),
-        "paging": paging_view(ticket),
         "pages": (list(ticket.pages.select_related("user", "acknowledged_by"))
                   if staff and ticket.paging_level else []),
         "reply_form": None if closed_to_user else reply_form or ReplyForm(staff=staff),

@@ -11,6 +11,8 @@ __all__ = [
     "RotationMember",
 ]
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -40,8 +42,9 @@ class Rotation(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     shift_hours = models.PositiveSmallIntegerField(
         _("shift length (hours)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 28)])
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="RotationMember",
-                                     related_name="+", verbose_name=_("members"))
+    members: "models.ManyToManyField[Any, Any]" = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="RotationMember", related_name="+",
+        verbose_name=_("members"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -2,6 +2,7 @@
 ``tickets.oncall.services``. Times are entered in the viewer's time zone (the active one)."""
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,7 @@ from tickets.models import RotationLevel
 _LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _staff() -> "forms.models.QuerySet[User]":
+def _staff() -> "QuerySet[User]":
     return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name")
 
 

@@ -12,7 +12,8 @@ from tickets.models import Override, Page, PagingPolicy, Rotation
 
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField(help_text="A readable sentence.")
-    errors = serializers.DictField(
+    # A field named like Serializer.errors: this serializer only describes the schema.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text="Validation errors only: the messages of each field.")
 

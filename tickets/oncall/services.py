@@ -3,7 +3,7 @@ anyone on that level's rota handing over a shift), the paging policy (admin), an
 acknowledgements of a page (API, or the e-mail's one-click link). Each is audited."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,14 +17,23 @@ from accounts.models import Role, User
 from support_portal.kernel.errors import ConflictError
 from tickets import paging
 from tickets.models import Override, Page, PagingPolicy, Rotation, RotationMember
+from tickets.rota import load_rota, timeline
 
 MAX_MEMBERS = 50
+#: The longest override: a handed-over holiday, not a new rota.
+MAX_OVERRIDE = timedelta(days=62)
 
 
 def _check_staff(user: User, field: str) -> None:
     if not user.is_support_staff or not user.is_active:
         raise ValidationError({field: [_("%(name)s is not active support staff: only staff "
                                          "can be on call.") % {"name": user.full_name}]})
+
+
+def _check_instant(value: datetime, field: str) -> None:
+    """Rota arithmetic steps shift by shift: keep instants where that stays in range."""
+    if not 2000 <= value.year < 2100:
+        raise ValidationError({field: [_("Give a date between the years 2000 and 2099.")]})
 
 
 def _check_level(level: int) -> None:
@@ -38,6 +47,7 @@ def rotation_create(*, actor: User, name: str, level: int, starts_at: datetime,
                     request: HttpRequest | None = None) -> Rotation:
     require_admin(actor)
     _check_level(level)
+    _check_instant(starts_at, "starts_at")
     name = name.strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -76,8 +86,16 @@ def rotation_delete(*, actor: User, rotation: Rotation,
 
 
 def on_rota(user: User, level: int) -> bool:
-    """``user`` is a member of a rotation of ``level``: they may hand over its shifts."""
+    """``user`` is a member of a rotation of ``level`` (the page offers them the form)."""
     return RotationMember.objects.filter(user=user, rotation__level=level).exists()
+
+
+def scheduled_during(user: User, level: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """The rotations (overrides aside) put ``user`` on call at ``level`` at some moment of
+    [starts_at, ends_at): the override hands over (part of) their own shift."""
+    rotations, _overrides = load_rota(starts_at, ends_at)
+    return any(segment.user is not None and segment.user.pk == user.pk
+               for segment in timeline(level, starts_at, ends_at, rotations, []))
 
 
 @transaction.atomic
@@ -85,13 +103,18 @@ def override_create(*, actor: User, user: User, level: int, starts_at: datetime,
                     ends_at: datetime, request: HttpRequest | None = None) -> Override:
     require_staff(actor)
     _check_level(level)
-    if actor.role != Role.ADMIN and not on_rota(actor, level):
-        raise PermissionDenied(_("Only an administrator or someone on this level's rota may "
-                                 "hand over its shifts."))
+    _check_instant(starts_at, "starts_at")
+    _check_instant(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": [_("The override must end after it starts.")]})
     if ends_at <= timezone.now():
         raise ValidationError({"ends_at": [_("The override is already over.")]})
+    if ends_at - starts_at > MAX_OVERRIDE:
+        raise ValidationError({"ends_at": [_("An override lasts at most %(days)d days.")
+                                           % {"days": MAX_OVERRIDE.days}]})
+    if actor.role != Role.ADMIN and not scheduled_during(actor, level, starts_at, ends_at):
+        raise PermissionDenied(_("Only an administrator, or whoever the rota puts on call "
+                                 "then, may hand over a shift."))
     _check_staff(user, "user")
     override = Override.objects.create(user=user, level=level, starts_at=starts_at,
                                        ends_at=ends_at, created_by=actor)
