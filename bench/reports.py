@@ -57,18 +57,24 @@ def _month_bounds(today: date) -> tuple[date, date]:
 def seed(tickets: int) -> dict[str, Any]:
     """One account (UTC) with ``tickets`` tickets in the previous month and a tenth of that in
     the month before; returns the ids and months the measurements need."""
+    from allauth.mfa.models import Authenticator
     from django.db import connection, transaction
     from rest_framework.authtoken.models import Token
 
+    from accounts import crypto
     from accounts.models import Company, Contact, Plan, Role, User
     from bench.copyrows import copy_rows, reset_sequence
+    from bench.seed_accounts import BENCH_TOTP_SECRET
     from tickets.models import Ticket
 
     rng = random.Random(20260601)
     big, small = _month_bounds(datetime.now(UTC).date())
     with transaction.atomic():
         tam = User.objects.create_user("tam@bench.example", "bench-password-0", role=Role.TAM,
-                                       full_name="Bench TAM")
+                                       full_name="Bench TAM", mfa_enabled=True)
+        # Staff must use two-factor sign-in (SPEC §14): the TAM is enrolled, as in bench.seed.
+        Authenticator.objects.create(user=tam, type=Authenticator.Type.TOTP,
+                                     data={"secret": crypto.encrypt(BENCH_TOTP_SECRET)})
         plan = Plan.objects.get(code="enhanced")
         company = Company.objects.create(
             name="Bench Bank", license="plus", plan=plan, tam=tam, timezone="UTC",

@@ -22,8 +22,11 @@
    with the same number of tickets on the same server, serves it the same way, and measures
    its closest equivalents the same way (bench/theirs.py, bench/reference.py,
    bench/helpdesk_tool.py).
-6. Prints the tables (ours, theirs, ours ÷ theirs, floors, breach job, budgets; bench/report.py)
-   and writes everything to ``bench/results/bench-<timestamp>.json``.
+6. Runs the benches of the further paths, each on a database of its own (full-text search,
+   the report CSV, the incident fan-out; bench/extras.py), unless ``--no-extras``.
+7. Prints the tables (ours, theirs, ours ÷ theirs, floors, breach job, budgets; bench/report.py)
+   with the further paths beside them, and writes everything to
+   ``bench/results/bench-<timestamp>.json``.
 
 This module is the command line: the options, the order of the steps above, the JSON results
 and the clean-up. Only 127.0.0.1 is contacted. Every load run is bounded in time. Both
@@ -52,6 +55,7 @@ if _CHECKOUT not in sys.path:
 
 from bench import load as loadgen  # noqa: E402
 from bench import reference  # noqa: E402
+from bench.extras import extras_table, run_extras  # noqa: E402
 from bench.infra import (  # noqa: E402
     DB_NAME,
     LOAD_AVERAGES,
@@ -104,6 +108,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="(kept for old command lines: the dashboard is always measured)")
     parser.add_argument("--profile", action="store_true",
                         help="also write pyinstrument profiles (needs pyinstrument)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the further paths (search, report CSV, incident fan-out)")
+    parser.add_argument("--report-tickets", type=int, default=20_000,
+                        help="tickets in the month of the report CSV bench")
+    parser.add_argument("--incident-tickets", type=int, default=1000,
+                        help="tickets linked to the incident of the fan-out bench")
     args = parser.parse_args(argv)
     if args.open is None:
         args.open = args.tickets // 10
@@ -176,9 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_helpdesk:
             created_theirs = True
             theirs = run_theirs(args, stamp, wrk, report)
+        if not args.no_extras:
+            report["extras"] = run_extras(args)
         note_load("end")
         report["load_average_1min"] = dict(LOAD_AVERAGES)
         report["table"] = build_report(ours, theirs, args, report)
+        if "extras" in report:
+            extra = "\n".join(extras_table(report["extras"]))
+            print(extra, flush=True)
+            report["table"] += "\n" + extra
         report["ours"] = [r.as_dict() for r in ours]
         report["theirs"] = [r.as_dict() for r in theirs]
         out = RESULTS / f"bench-{stamp}.json"

@@ -344,3 +344,30 @@ def test_it_speaks_brazilian_portuguese(client, engineer, mixed_queue):
     assert "em 25 min" in html
     assert "Sem responsável" in html
     assert re.search(r'class="plan-badge plan-enhanced"[^>]*>Avançado</span>', html)
+
+
+def test_a_row_says_everything_in_the_viewers_language_with_addresses_built_once(
+    client, engineer, mixed_queue
+):
+    """The row's texts are worked out in Python once per page (``queue_rows``); what the row
+    says is the same as when the template worked each out."""
+    ticket = Ticket.objects.get(subject="e-tie-s3")
+    Ticket.objects.filter(pk=ticket.pk).update(updates_missed=2)
+    for language, missed, plan, take in (("en", "2 missed", "Plan", "Take"),
+                                         ("pt-br", "2 perdidas", "Plano", "Assumir")):
+        html = get(client, engineer, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        body = row_of(html, "e-tie-s3")["body"]
+        assert f'href="/tickets/{ticket.pk}/"' in body
+        assert '<span class="updates-missed" title="' in body
+        assert f">{missed}</span>" in body
+        with translation.override(language):
+            assert f'title="{plan}: {ticket.plan.label}"' in body
+        assert f'action="/tickets/{ticket.pk}/take/"' in body
+        assert '<input type="hidden" name="next" value="/queue/">' in body
+        assert f">{take}<span" in body
+        with translation.override(language):
+            assert f'title="{deadline_for(ticket, NOW).state_label} · ' in body
+    # Every take button carries the CSRF field (one token for the page's rows).
+    takes = [row["body"] for row in rows(html) if 'class="q-take"' in row["body"]]
+    assert len(takes) > 1
+    assert all(re.search(r'name="csrfmiddlewaretoken" value="\w+"', body) for body in takes)
