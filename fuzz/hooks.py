@@ -11,6 +11,10 @@ and the role it runs as (``FUZZ_ROLE``):
   ticket): left out for a contact; and a staff-filed ticket names its ``requester``;
 - times that must be recent and not in the future (``received_at``, ``released_at``) and a
   report ``month`` that has started: now, and the current month;
+- the on-call rota (SPEC §11): a rotation's ``members`` and an override's ``user`` are seeded
+  staff, a rotation starts now and an override covers the next hours (it may not be over
+  already); the pages of the seeded severity-1 ticket (``?ticket=``), and its page and the
+  seeded override by id in the path (acknowledged, removed: later calls answer 409, 404);
 - sign-in (``/auth/token/``): the seeded contact's e-mail address and password; two-factor
   enrolment (``/me/mfa/totp/confirm/``): the current code of the secret just begun; a new
   account's password: one that passes Django's password validators.
@@ -42,6 +46,29 @@ def _positive(case: Any) -> bool:
 
 def _recent() -> str:
     return (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+
+def _soon(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def _oncall(case: Any, path: str, method: str, body: dict[str, Any] | None) -> None:
+    """Ids and instants of the on-call operations (SPEC §11) a client would have known."""
+    if path == "/api/v1/pages/" and isinstance(case.query, dict) and "ticket" in case.query:
+        case.query["ticket"] = IDS["paged_ticket"]
+    elif path == "/api/v1/pages/{page_id}/ack/" and isinstance(case.path_parameters, dict):
+        case.path_parameters["page_id"] = IDS["page"]
+    elif (path == "/api/v1/oncall/overrides/{override_id}/"
+          and isinstance(case.path_parameters, dict)):
+        case.path_parameters["override_id"] = IDS["override"]
+    if body is None or method != "POST":
+        return
+    if path == "/api/v1/oncall/rotations/":
+        staff = [IDS["engineer"], IDS["tam"], IDS["admin"]]
+        body["members"] = [staff[i % len(staff)] for i in range(len(body.get("members", [])))]
+        body["starts_at"] = _recent()
+    elif path == "/api/v1/oncall/overrides/":
+        body.update(user=IDS["admin"], starts_at=_soon(1), ends_at=_soon(3))
 
 
 def _ticket_body(body: dict[str, Any]) -> None:
@@ -91,6 +118,8 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     body = case.body if isinstance(case.body, dict) else None
     if method == "GET" and path.endswith("/report/") and isinstance(case.query, dict):
         case.query["month"] = datetime.now(UTC).strftime("%Y-%m")
+    if path.startswith(("/api/v1/oncall/", "/api/v1/pages/")):
+        _oncall(case, path, method, body)
     if body is None:
         return
     _drop_undeclared(case, body)
