@@ -139,8 +139,11 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         body["internal"] = False  # internal notes are for staff
     elif path == "/api/v1/tickets/{ticket_id}/" and body.get("assignee") is not None:
         body["assignee"] = IDS["engineer"]
-    elif path.startswith("/api/v1/companies/") and "tam" in body and body["tam"] is not None:
-        body["tam"] = IDS["tam"]
+    elif path.startswith("/api/v1/companies/") and "contacts" not in path:
+        if body.get("tam") is not None:
+            body["tam"] = IDS["tam"]
+        if "plan" in body:
+            body["plan"] = "enhanced"  # plans are data an administrator edits
     elif path == "/api/v1/incidents/{incident_id}/tickets/":
         body["ticket"] = IDS["ticket"]
     if "released_at" in body:
