@@ -136,12 +136,10 @@ class OverrideDetailApi(APIView):
 
 
 class OnCallNowApi(APIView):
-    @extend_schema(
-        parameters=[NowQuery],
-        responses={200: OnCallNowOutput})
+    @extend_schema(parameters=[NowQuery], responses={200: OnCallNowOutput})
     def get(self, request: Request) -> Response:
         _staff(request)
-        query = NowQuery(data=request.query_params)
+        query = NowQuery(data=request.query_params.dict())  # an empty ?at= is not "now"
         query.is_valid(raise_exception=True)
         on_call = selectors.on_call(query.validated_data.get("at") or timezone.now())
         return Response({str(level): UserBrief(user).data if user else None
@@ -174,7 +172,7 @@ class PageListApi(APIView):
         responses={200: PageOutput(many=True)})
     def get(self, request: Request) -> Response:
         user = _staff(request)
-        query = PagesQuery(data=request.query_params)
+        query = PagesQuery(data=request.query_params.dict())  # an empty ?ticket= is a 400
         query.is_valid(raise_exception=True)
         ticket_id = query.validated_data.get("ticket")
         ticket = access_ticket(user, ticket_id) if ticket_id else None
