@@ -7,7 +7,7 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -46,8 +46,9 @@ class RotationInput(StrictInput):
         child_relation=serializers.PrimaryKeyRelatedField(queryset=_users()),
         allow_empty=False,
         # As validators, so the schema says them too (minItems, maxItems).
-        validators=[MinLengthValidator(1, message=_lazy("A rotation needs at least one member.")),
-                    MaxLengthValidator(services.MAX_MEMBERS, message=_lazy(
+        validators=[MinLengthValidator(1, message=gettext_lazy(
+                        "A rotation needs at least one member.")),
+                    MaxLengthValidator(services.MAX_MEMBERS, message=gettext_lazy(
                         "A rotation has at most %(limit_value)d members."))],
         help_text="Staff ids in rota order: member i is on call in shift i modulo the list.")
 
