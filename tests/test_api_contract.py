@@ -207,3 +207,11 @@ def test_the_portfolio_is_for_tams_and_admins(client, personas, who, expected):
     assert page.status_code == expected
     nav = client.get("/notifications/").content.decode()
     assert ('href="/tam/"' in nav) is (expected == 200)
+
+
+def test_a_search_with_a_nul_character_is_not_a_server_error(api, contact_a, engineer):
+    # Found by the schema fuzzer: PostgreSQL refuses NUL in a text parameter.
+    for user in (contact_a, engineer):
+        response = api(user).get("/api/v1/tickets/?q=scan%00ner")
+        assert response.status_code == 200
+    assert api(engineer).get("/api/v1/queue/?q=scan%00ner").status_code == 200

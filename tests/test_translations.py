@@ -77,8 +77,9 @@ def pages(db, client, contact_a, engineer, tam, expert, company_a, settings, tmp
     return {
         contact_a: ["/tickets/", "/tickets/new/", f"/tickets/{ticket.pk}/", "/notifications/",
                     "/signature-requests/", "/signature-requests/new/"],
+        # The portfolio is for TAMs and administrators (SPEC §1): the TAM's list has it.
         engineer: ["/queue/", "/tickets/phone/", f"/tickets/{ticket.pk}/",
-                   "/signature-requests/", "/tam/"],
+                   "/signature-requests/", "/oncall/"],
         tam: ["/tam/", f"/tam/accounts/{company_a.pk}/"],
         expert: ["/signature-requests/"],
     }

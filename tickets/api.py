@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -212,15 +212,20 @@ class CommentOutput(serializers.ModelSerializer):
                   "created_at", "attachments"]
 
 
-class CommentInput(StrictInput):
+class CommentJsonInput(StrictInput):
     body = serializers.CharField(max_length=limits.COMMENT_MAX)
-    internal = serializers.BooleanField(default=False)
+    internal = serializers.BooleanField(default=False, help_text="Staff only: an internal note.")
+
+
+class CommentInput(CommentJsonInput):
+    """As multipart, a comment may carry files."""
+
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class CommentListApi(APIView):
     pagination_class = Pagination
-    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(responses={200: CommentOutput(many=True)})
     def get(self, request: Request, ticket_id: int) -> Response:
@@ -228,7 +233,8 @@ class CommentListApi(APIView):
         ticket = access_ticket(user, ticket_id)
         return paginated(request, self, visible_comments(user, ticket), CommentOutput)
 
-    @extend_schema(request=CommentInput, responses={
+    @extend_schema(request={"application/json": CommentJsonInput,
+                            "multipart/form-data": CommentInput}, responses={
         201: CommentOutput, 409: conflict("The ticket is closed.")})
     def post(self, request: Request, ticket_id: int) -> Response:
         user = request_user(request)
@@ -245,7 +251,7 @@ class AttachmentInput(StrictInput):
 
 class AttachmentListApi(APIView):
     pagination_class = Pagination
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(responses={200: AttachmentOutput(many=True)})
     def get(self, request: Request, ticket_id: int) -> Response:

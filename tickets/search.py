@@ -42,7 +42,9 @@ DEFAULT_SORT = "-created"
 
 
 def clean_query(text: str | None) -> str:
-    return " ".join((text or "").split())[:MAX_QUERY_LENGTH]
+    """The words of a query; a NUL character (which PostgreSQL refuses in any text) separates
+    words like a space."""
+    return " ".join((text or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
 def _full_text_query(text: str) -> SearchQuery:

@@ -85,7 +85,14 @@ class StrictInput(serializers.Serializer):
                 raise serializers.ValidationError({
                     name: [_("Unknown field: this operation does not take it.")]
                     for name in unknown})
-            if not isinstance(data, QueryDict):
+            if isinstance(data, QueryDict):
+                # Multipart: every value is text; a boolean is spelled true or false.
+                errors = {name: [_("Expected true or false.")] for name in writable & set(data)
+                          if isinstance(self.fields[name], serializers.BooleanField)
+                          and data.get(name) not in ("true", "false", "True", "False")}
+                if errors:
+                    raise serializers.ValidationError(errors)
+            else:
                 errors = {name: [message] for name in writable & set(data)
                           if (message := _json_type_error(self.fields[name], data[name]))}
                 if errors:

@@ -91,6 +91,13 @@ class ContractSchema(AutoSchema):
                 schema["minProperties"] = 1  # "Nothing to change." is a 400
         return schema
 
+    def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> Any:
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        patch = isinstance(serializer, PatchSerializer) or (
+            inspect.isclass(serializer) and issubclass(serializer, PatchSerializer))
+        # A PATCH without a body has nothing to change: a 400, so the body is required.
+        return schema, required or patch
+
     def _error_codes(self) -> list[str]:
         codes: list[str] = []
         has_body = self.method in BODY_METHODS and self._get_request_body() is not None

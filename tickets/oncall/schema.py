@@ -1,40 +1,13 @@
 """Serializers of what the on-call API answers (SPEC §11), shared by the API and its OpenAPI
-schema: users as ``{id, full_name, email}``, rotations, overrides, pages, the policy, and the
-JSON error body."""
+schema: users as ``{id, full_name, email}``, rotations, overrides, pages and the policy. Error
+bodies and paginated envelopes are the kernel's (``support_portal.kernel.schema``)."""
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Override, Page, PagingPolicy, Rotation
-
-
-class ErrorOutput(serializers.Serializer):
-    detail = serializers.CharField(help_text="A readable sentence.")
-    # A field named like Serializer.errors: this serializer only describes the schema.
-    errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()), required=False,
-        help_text="Validation errors only: the messages of each field.")
-
-
-#: What any operation here may also answer.
-ERRORS: dict[int, Any] = {
-    401: OpenApiResponse(ErrorOutput, description="Not signed in."),
-    403: OpenApiResponse(ErrorOutput, description="Not allowed (contacts; non-admins for "
-                                                  "administrators' operations)."),
-}
-
-
-def paginated_schema(item: type[serializers.BaseSerializer]) -> type[serializers.Serializer]:
-    """The schema of a list answer: ``{count, next, previous, results}``."""
-    name = item.__name__.removesuffix("Output")
-    return type(f"Paginated{name}List", (serializers.Serializer,), {
-        "count": serializers.IntegerField(min_value=0),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": item(many=True),
-    })
 
 
 class UserBrief(serializers.Serializer):
@@ -53,8 +26,6 @@ class RotationOutput(serializers.ModelSerializer):
     @extend_schema_field(UserBrief(many=True))
     def get_members(self, rotation: Rotation) -> list[dict[str, Any]]:
         return [UserBrief(m.user).data for m in rotation.memberships.all()]
-
-
 
 
 class OverrideOutput(serializers.ModelSerializer):

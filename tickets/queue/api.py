@@ -69,7 +69,7 @@ class QueueApi(APIView):
         user = request_user(request)
         require_staff(user)
         # Strict, unlike the page's form: an empty filter is a 400 here, as the schema says.
-        params = QueueFiltersInput(data=request.query_params)
+        params = QueueFiltersInput(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         now = timezone.now()
         return paginated(request, self, queue_for(user, params.to_filters(), now),

@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +26,6 @@ from accounts.models import User
 from support_portal.kernel.api import StrictInput
 from support_portal.kernel.files import private_download
 from support_portal.kernel.pagination import Pagination, paginated
-from support_portal.kernel.parsers import BoundedJSONParser
 from support_portal.kernel.schema import conflict
 from tickets import limits
 from tickets.models import (
@@ -109,7 +108,9 @@ class SignatureRequestInput(StrictInput):
     database_version = serializers.CharField(max_length=64)
     description = serializers.CharField(max_length=limits.DESCRIPTION_MAX)
     sample = serializers.FileField(required=False, allow_empty_file=True)
-    sha256 = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    sha256 = serializers.RegexField(r"^\s*[0-9a-fA-F]{64}\s*$", max_length=80, required=False,
+                                    allow_blank=True, default="",
+                                    help_text="The sample's SHA-256, 64 hexadecimal characters.")
     object_url = serializers.URLField(max_length=500, required=False, allow_blank=True,
                                       default="")
 
@@ -124,7 +125,7 @@ class TransitionInput(StrictInput):
 
 class SignatureRequestListApi(APIView):
     pagination_class = Pagination
-    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=SignatureStatus.values,
                                                 description="Only requests in this status.")],
