@@ -78,7 +78,7 @@ def pages(db, client, contact_a, engineer, tam, expert, company_a, settings, tmp
         contact_a: ["/tickets/", "/tickets/new/", f"/tickets/{ticket.pk}/", "/notifications/",
                     "/signature-requests/", "/signature-requests/new/"],
         engineer: ["/queue/", "/tickets/phone/", f"/tickets/{ticket.pk}/",
-                   "/signature-requests/", "/tam/"],
+                   "/signature-requests/"],
         tam: ["/tam/", f"/tam/accounts/{company_a.pk}/"],
         expert: ["/signature-requests/"],
     }
