@@ -19,8 +19,10 @@ and the role it runs as (``FUZZ_ROLE``):
 - sign-in (``/auth/token/``): the seeded contact's e-mail address and password; two-factor
   enrolment (``/me/mfa/totp/confirm/``): the current code of the secret just begun; a new
   account's password: one that passes Django's password validators;
-- values that must be unique across the portal (a new user's e-mail address, a release's
-  version): fresh ones.
+- values that must be unique across the portal (a new user's e-mail address, a company's
+  name, a release's version): fresh ones; a rejection's reason; a published database version
+  on a new signature request; non-empty uploads; an audit period that does not end before it
+  starts.
 
 Invalid (negative) requests are sent as generated: the server must refuse every one of them.
 """
@@ -145,6 +147,8 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         case.query["month"] = datetime.now(UTC).strftime("%Y-%m")
     if path.startswith(("/api/v1/oncall/", "/api/v1/pages/")):
         _oncall(case, path, method, body)
+    if path == "/api/v1/audit/" and isinstance(case.query, dict) and "since" in case.query:
+        case.query.pop("until", None)  # a period that ends before it starts is a 400
     if body is None:
         return
     _drop_undeclared(case, body)
@@ -155,6 +159,20 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         body["email"] = f"fuzz-{secrets.token_hex(6)}@example.com"  # unique across the portal
     if path == "/api/v1/database-releases/" and method == "POST":
         body["version"] = f"fuzz.{secrets.token_hex(6)}"  # a release is recorded once
+    if path in ("/api/v1/companies/", "/api/v1/companies/{company_id}/") and "name" in body:
+        body["name"] = f"Fuzz company {secrets.token_hex(4)}"  # company names are unique
+    for name in ("file", "sample"):
+        if name in body and not body[name]:
+            body[name] = b"fuzz sample bytes"  # an empty upload is refused
+    if isinstance(body.get("files"), list):
+        body["files"] = [f or b"fuzz bytes" for f in body["files"]]
+    if path == "/api/v1/signature-requests/" and method == "POST":
+        body["database_version"] = SEED.get("release", "2026.01.01.01")  # a published one
+    if path.endswith("/transition/"):
+        if body.get("to") == "rejected" and not str(body.get("reason", "")).strip():
+            body["reason"] = "The detection is correct."  # a rejection says why
+        if body.get("to") == "released":
+            body["release_version"] = f"fuzz.{secrets.token_hex(6)}"
     if path == "/api/v1/auth/token/":
         body.update(email="spare@fuzz.example", password=SEED["password"])
         body.pop("otp", None)
