@@ -21,7 +21,7 @@ and the role it runs as (``FUZZ_ROLE``):
   account's password: one that passes Django's password validators;
 - values that must be unique across the portal (a new user's e-mail address, a company's
   name, a release's version): fresh ones; a rejection's reason; a published database version
-  on a new signature request; non-empty uploads; an audit period that does not end before it
+  on a new signature request; an audit period that does not end before it
   starts.
 
 Invalid (negative) requests are sent as generated: the server must refuse every one of them.
@@ -161,11 +161,6 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         body["version"] = f"fuzz.{secrets.token_hex(6)}"  # a release is recorded once
     if path in ("/api/v1/companies/", "/api/v1/companies/{company_id}/") and "name" in body:
         body["name"] = f"Fuzz company {secrets.token_hex(4)}"  # company names are unique
-    for name in ("file", "sample"):
-        if name in body and not body[name]:
-            body[name] = b"fuzz sample bytes"  # an empty upload is refused
-    if isinstance(body.get("files"), list):
-        body["files"] = [f or b"fuzz bytes" for f in body["files"]]
     if path == "/api/v1/signature-requests/" and method == "POST":
         body["database_version"] = SEED.get("release", "2026.01.01.01")  # a published one
     if path.endswith("/transition/"):
