@@ -6,7 +6,10 @@ printed beside the main table:
   and as staff, at ``--tickets``;
 * the monthly report's streamed CSV (bench/reports.py): a month of ``--report-tickets``;
 * a major-incident update fanned out to ``--incident-tickets`` linked tickets
-  (bench/incidents.py): in process, and by two Celery workers.
+  (bench/incidents.py): in process, and by two Celery workers;
+* on-call paging (bench/paging.py): from the filing's commit to the page's e-mail at an SMTP
+  server and its signed webhook at a gateway, over 100 severity-1 tickets, and ticket creation
+  with and without a rota.
 
 ``--no-extras`` skips them. A bench that fails is reported as failed; the main table stands.
 """
@@ -60,6 +63,8 @@ def run_extras(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     results["incidents"] = _run(
         "incidents", [python, "bench/incidents.py", "--tickets", str(args.incident_tickets)],
         _last_json)
+    results["paging"] = _run("paging", [python, "bench/paging.py", "--tickets", "100"],
+                             _last_json)
     return results
 
 
@@ -103,4 +108,19 @@ def extras_table(results: dict[str, dict[str, Any]]) -> list[str]:
             f"{workers.get('all_emails_sent_seconds')} s")
     else:
         row("incident fan-out", f"failed: {incidents.get('error', 'not run')}"[:30])
+    paging = results.get("paging", {})
+    if paging.get("ok"):
+        figures = paging["figures"]
+        for key, label in (("email_handed_to_smtp", "e-mail at SMTP"),
+                           ("webhook_delivered", "webhook at the gateway")):
+            result = figures["latency"].get(key, {})
+            row(f"paging, filing's commit → {label} ({figures['tickets']} S1 tickets)",
+                f"median {result.get('median_ms')} ms, p95 {result.get('p95_ms')} ms")
+        creation = figures["ticket_creation"]
+        row(f"  … S1 filing req/s ({creation['connections']} conn.): rota / none / S2",
+            " / ".join(str(creation[k]["requests_per_second"]) for k in (
+                "severity_1_with_rota", "severity_1_without_rota_pages_everyone",
+                "severity_2_no_paging")))
+    else:
+        row("on-call paging", f"failed: {paging.get('error', 'not run')}"[:30])
     return lines
