@@ -112,9 +112,9 @@ def extras_table(results: dict[str, dict[str, Any]]) -> list[str]:
     if paging.get("ok"):
         figures = paging["figures"]
         for key, label in (("email_handed_to_smtp", "e-mail at SMTP"),
-                           ("webhook_delivered", "webhook at the gateway")):
+                           ("webhook_delivered", "webhook at gateway")):
             result = figures["latency"].get(key, {})
-            row(f"paging, filing's commit → {label} ({figures['tickets']} S1 tickets)",
+            row(f"paging, {figures['tickets']} S1 filings: commit → {label}",
                 f"median {result.get('median_ms')} ms, p95 {result.get('p95_ms')} ms")
         creation = figures["ticket_creation"]
         row(f"  … S1 filing req/s ({creation['connections']} conn.): rota / none / S2",
