@@ -3,6 +3,8 @@ rotations (administrators manage them) and overrides (anyone on the rota hands o
 and the one-click acknowledge link of a page's e-mail (a GET shows a confirmation with a
 POST button, so a mail scanner that follows links acknowledges nothing)."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -43,21 +45,29 @@ def oncall_page(request: HttpRequest) -> HttpResponse:
     return _render(request)
 
 
-@login_required
-@require_POST
-def rotation_add(request: HttpRequest) -> HttpResponse:
+def _create_from_form(request: HttpRequest, form_class: type, create: Callable[..., object],
+                      saved: str, form_key: str) -> HttpResponse:
+    """The add forms of the page: valid input goes to the service; its refusals and the form's
+    come back on the page with a 400."""
     user = page_user(request)
     require_staff(user)
-    form = RotationForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.rotation_create(actor=user, request=request, **form.cleaned_data)
+            create(actor=user, request=request, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Rotation saved."))
+            messages.success(request, saved)
             return redirect("oncall:page")
-    return _render(request, rotation_form=form, status=400)
+    return _render(request, **{form_key: form}, status=400)
+
+
+@login_required
+@require_POST
+def rotation_add(request: HttpRequest) -> HttpResponse:
+    return _create_from_form(request, RotationForm, services.rotation_create,
+                             _("Rotation saved."), "rotation_form")
 
 
 @login_required
@@ -74,18 +84,8 @@ def rotation_remove(request: HttpRequest, rotation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def override_add(request: HttpRequest) -> HttpResponse:
-    user = page_user(request)
-    require_staff(user)
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.override_create(actor=user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Shift handed over."))
-            return redirect("oncall:page")
-    return _render(request, override_form=form, status=400)
+    return _create_from_form(request, OverrideForm, services.override_create,
+                             _("Shift handed over."), "override_form")
 
 
 @login_required
