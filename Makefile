@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck messages ci clean-demo bench browser pdf-libs fuzz
+.PHONY: install run test lint typecheck messages ci clean-demo bench bench-scaleout browser pdf-libs fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,3 +89,7 @@ ci:
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# One portal instance against two behind a local nginx, on one PostgreSQL and one Redis.
+bench-scaleout: install
+	$(BIN)/python bench/scaleout.py $(SCALEOUT_ARGS)
