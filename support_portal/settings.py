@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import jinja2
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -101,6 +102,14 @@ TEMPLATES = [
             # ``{% when value "list" %}``: times in the viewer's zone, one format per context.
             "builtins": ["support_portal.templatetags.portal_dates"],
         },
+    },
+    # Jinja2 renders only the hot per-row loops (the queue's rows, ``templates/jinja2/``);
+    # every page stays a Django template. A missing attribute renders empty, as in Django's.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"undefined": jinja2.Undefined},
     },
 ]
 

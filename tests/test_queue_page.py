@@ -371,3 +371,26 @@ def test_a_row_says_everything_in_the_viewers_language_with_addresses_built_once
     takes = [row["body"] for row in rows(html) if 'class="q-take"' in row["body"]]
     assert len(takes) > 1
     assert all(re.search(r'name="csrfmiddlewaretoken" value="\w+"', body) for body in takes)
+
+
+def test_the_rows_escape_what_customers_and_staff_typed(client, engineer, contact_a):
+    """The rows are rendered by Jinja2 (templates/jinja2/queue/_rows.html): autoescaped like
+    every Django template, whatever a subject, a company or a person's name holds."""
+    hostile = '<script>alert("x")</script> & \'quoted\''
+    ticket = file_ticket(contact_a, subject=hostile)
+    ticket.company.name = 'Acme <b>"Bold"</b>'
+    ticket.company.save(update_fields=["name"])
+    contact_a.full_name = "<img src=x onerror=alert(1)>"
+    contact_a.save(update_fields=["full_name"])
+    html = get(client, engineer).content.decode()
+    row = re.search(rf'<tr class="queue-row[^"]*" data-ticket="{ticket.pk}">(.*?)</tr>', html,
+                    re.S)
+    assert row is not None
+    body = row.group(1)
+    for raw in ("<script>", "<b>", "<img"):
+        assert raw not in body
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quoted&#39;" in body
+    assert "Acme &lt;b&gt;&#34;Bold&#34;&lt;/b&gt;" in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    # The take form keeps its one CSRF field, not an escaped copy of it.
+    assert body.count('<input type="hidden" name="csrfmiddlewaretoken"') == 1

@@ -17,10 +17,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django_htmx.http import HttpResponseClientRefresh
@@ -85,6 +87,9 @@ class Row:
     plan_title: str = ""
     #: ``3 missed`` (updates, SPEC §12), ``""`` for none.
     missed_text: str = ""
+    #: A paged severity-1 ticket (SPEC §11): ``paged`` or ``acknowledged by …``; ``""`` if not.
+    paged_label: str = ""
+    paged_acked: bool = False
 
 
 def url_with_pk(name: str) -> Callable[[int], str]:
@@ -97,7 +102,7 @@ def url_with_pk(name: str) -> Callable[[int], str]:
 def queue_rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
     """The rows of a page, in the active language and time zone."""
     detail_url, take_url = url_with_pk("tickets:detail"), url_with_pk("tickets:take")
-    l_plan, l_next_update = _("Plan"), _("Next update due")
+    l_plan, l_next_update, l_paged = _("Plan"), _("Next update due"), _("paged")
     severities = {value: str(label) for value, label in Severity.choices}
     statuses = {value: str(label) for value, label in Status.choices}
     rows = []
@@ -120,8 +125,37 @@ def queue_rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
             plan_title=f"{l_plan}: {ticket.plan.label}",
             missed_text=ngettext("%(n)s missed", "%(n)s missed", missed) % {"n": missed}
             if missed else "",
+            **_paging(ticket, l_paged),
         ))
     return rows
+
+
+def _paging(ticket: Ticket, l_paged: str) -> dict[str, object]:
+    if ticket.severity != Severity.CRITICAL or not ticket.paging_level:
+        return {}
+    if ticket.paging_acked_at:
+        name = ticket.paging_acked_by.full_name if ticket.paging_acked_by_id else ""
+        return {"paged_label": _("acknowledged by %(name)s") % {"name": name},
+                "paged_acked": True}
+    return {"paged_label": l_paged}
+
+
+def render_rows(rows: list[Row], request: HttpRequest) -> SafeString:
+    """The rows of the table, rendered by Jinja2 (``templates/jinja2/queue/_rows.html``): the
+    one loop of the page that runs per ticket, where Django's template engine spent most of
+    the page's time. Autoescaped like every other template; the labels are translated here."""
+    labels = {
+        "number": _("Number"), "first_response": _("First response"),
+        "severity": _("Severity"), "subject": _("Subject"), "company": _("Company"),
+        "requester": _("Requester"), "assignee": _("Assignee"), "unassigned": _("Unassigned"),
+        "take": _("Take"), "status": _("Status"), "updates_missed": _("Updates missed"),
+    }
+    template = engines["jinja2"].get_template("queue/_rows.html")
+    return mark_safe(template.render({  # noqa: S308 - Jinja2 autoescapes every value
+        "rows": rows, "l": labels,
+        # Once per page: the take buttons' hidden fields are the same in every row.
+        "csrf_input": csrf_input(request), "next_path": request.get_full_path(),
+    }))
 
 
 @dataclass(frozen=True)
@@ -183,9 +217,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     base = reverse("queue")
     context = {
         "rows": rows,
-        # Once per page: the take buttons' hidden fields are the same in every row.
-        "csrf_input": csrf_input(request),
-        "next_path": request.get_full_path(),
+        "rows_html": render_rows(rows, request) if rows else "",
         "page": page,
         "now": now,
         "poll_seconds": POLL_SECONDS,
