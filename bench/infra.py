@@ -27,6 +27,7 @@ DB_NAME = "support_portal_bench"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_URL = "redis://127.0.0.1:6379/7"
 HOST = "127.0.0.1"
+BENCH_FIELD_KEY = "YmVuY2gtb25seS1maWVsZC1rZXktMjAyNi0wMDAwMDA="  # Fernet key, bench databases only
 START_TIMEOUT = 60.0  # seconds for gunicorn to answer /healthz
 MIGRATE_TIMEOUT = 600
 
@@ -128,6 +129,10 @@ def app_env(secret_key: str) -> dict[str, str]:
             "CSRF_COOKIE_SECURE": "false",
             "LOG_LEVEL": "WARNING",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # A fixed key for the secrets stored in the bench databases (the staff's TOTP
+            # seeds): a database kept with --keep-db is readable by the next run's new
+            # SECRET_KEY (--reuse-db). Throwaway databases only.
+            "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
         }
     )
     return env

@@ -28,8 +28,8 @@ def measure_inprocess(result: Result, users: dict[str, Any], tokens: dict[str, s
     endpoint = result.endpoint
     client = Client(HTTP_HOST=HOST)
     headers = endpoint.wsgi_headers()
-    if endpoint.kind == "page":
-        client.force_login(users["engineer"],
+    if endpoint.kind.endswith("page"):
+        client.force_login(users["tam" if endpoint.kind == "tam_page" else "engineer"],
                            backend="django.contrib.auth.backends.ModelBackend")
     else:
         headers["HTTP_AUTHORIZATION"] = f"Token {tokens[endpoint.kind]}"
@@ -140,8 +140,8 @@ def profile_inprocess(endpoints: list[Endpoint], users: dict[str, Any], tokens: 
     for endpoint in endpoints:
         client = Client(HTTP_HOST=HOST)
         headers = endpoint.wsgi_headers()
-        if endpoint.kind == "page":
-            client.force_login(users["engineer"],
+        if endpoint.kind.endswith("page"):
+            client.force_login(users["tam" if endpoint.kind == "tam_page" else "engineer"],
                                backend="django.contrib.auth.backends.ModelBackend")
         else:
             headers["HTTP_AUTHORIZATION"] = f"Token {tokens[endpoint.kind]}"

@@ -30,7 +30,8 @@ class Endpoint:
     key: str  # a stable id: pairs and budgets refer to it
     name: str
     path: str
-    #: "api" (engineer token), "contact" (a customer contact's token), "page" (engineer session)
+    #: "api" (engineer token), "contact" (a customer contact's token), "page" (engineer
+    #: session), "tam_api" / "tam_page" (the account's own TAM: dashboards are theirs, SPEC §8)
     kind: str
     method: str = "GET"
     #: JSON body template for POST: ``{severity}`` and ``{n}`` vary per request.
@@ -123,7 +124,7 @@ def check_once(base: str, endpoint: Endpoint, headers: dict[str, str]) -> tuple[
         raise RuntimeError(f"{endpoint.method} {endpoint.path}: HTTP {status} at {url} "
                            f"{body[:300]!r}")
     rows = None
-    if endpoint.kind != "page" and endpoint.method == "GET":
+    if not endpoint.kind.endswith("page") and endpoint.method == "GET":
         with suppress(ValueError, AttributeError):
             count = json.loads(body).get("count")
             rows = int(count) if count is not None else None

@@ -56,10 +56,11 @@ def our_endpoints(has_page: bool) -> tuple[list[Endpoint], dict[str, Any]]:
             Endpoint("ticket_page", "page GET /tickets/{id}/", f"/tickets/{ticket.pk}/", "page"),
         ]
     endpoints += [
+        # The account's own TAM: dashboards are for the TAM and administrators (SPEC §8).
         Endpoint("dashboard_api", "api  GET /api/v1/companies/{id}/dashboard/",
-                 f"/api/v1/companies/{busiest.pk}/dashboard/", "api"),
+                 f"/api/v1/companies/{busiest.pk}/dashboard/", "tam_api"),
         Endpoint("dashboard_page", "page GET /tam/accounts/{id}/", f"/tam/accounts/{busiest.pk}/",
-                 "page"),
+                 "tam_page"),
         # Last: it adds tickets.
         Endpoint("create", "api  POST /api/v1/tickets/ (contact)", "/api/v1/tickets/", "contact",
                  method="POST", body=TICKET_BODY),
@@ -69,6 +70,7 @@ def our_endpoints(has_page: bool) -> tuple[list[Endpoint], dict[str, Any]]:
         "dashboard_company_tickets": busiest.n,  # type: ignore[attr-defined]
         "ticket": ticket.pk,
         "contact": contact.user.email,
+        "tam": busiest.tam.email,
     }
     return endpoints, about
 
@@ -101,7 +103,8 @@ def run_ours(args: argparse.Namespace, env: dict[str, str], stamp: str, wrk: str
     report["breach_due"] = breach.measure_due(args.due, args.due_runs, REDIS_URL)
 
     results = {e.key: Result(e) for e in endpoints}
-    users = {"engineer": User.objects.get(email=ENGINEER_EMAIL)}
+    users = {"engineer": User.objects.get(email=ENGINEER_EMAIL),
+             "tam": User.objects.get(email=about["tam"])}
     reads = [e for e in endpoints if e.method == "GET"]
     writes = [e for e in endpoints if e.method != "GET"]
     note_load("ours_start")
@@ -110,14 +113,18 @@ def run_ours(args: argparse.Namespace, env: dict[str, str], stamp: str, wrk: str
         tokens = {
             "api": api_token(base, ENGINEER_EMAIL, BENCH_PASSWORD, BENCH_TOTP_SECRET),
             "contact": api_token(base, about["contact"], BENCH_PASSWORD),
+            "tam_api": api_token(base, about["tam"], BENCH_PASSWORD, BENCH_TOTP_SECRET),
         }
         session = (session_login(base, ENGINEER_EMAIL, BENCH_PASSWORD, BENCH_TOTP_SECRET)
                    if has_page else None)
+        tam_session = session_login(base, about["tam"], BENCH_PASSWORD, BENCH_TOTP_SECRET)
 
         def over_http(endpoint: Endpoint) -> None:
             if endpoint.kind == "page":
                 assert session is not None
                 headers = {"Cookie": session.cookie_header()}
+            elif endpoint.kind == "tam_page":
+                headers = {"Cookie": tam_session.cookie_header()}
             else:
                 headers = {"Authorization": f"Token {tokens[endpoint.kind]}",
                            "Accept": "application/json"}
